@@ -1,0 +1,44 @@
+#include "tessera/core/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+
+namespace tessera::log {
+namespace {
+std::atomic<int> g_level{static_cast<int>(Level::normal)};
+std::atomic<int> g_rank{-1};
+
+void put(std::FILE* f, const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), f);
+  std::fputc('\n', f);
+  std::fflush(f);
+}
+bool is_root() { return g_rank.load() <= 0; }
+}  // namespace
+
+void set_level(Level l) { g_level = static_cast<int>(l); }
+Level level() { return static_cast<Level>(g_level.load()); }
+void set_rank(int r) { g_rank = r; }
+int rank() { return g_rank.load(); }
+
+void write_info(const std::string& line) {
+  if (is_root() && level() >= Level::normal) put(stdout, line);
+}
+void write_debug(const std::string& line) {
+  if (is_root() && level() >= Level::verbose) put(stdout, line);
+}
+void write_warn(const std::string& line) {
+  if (is_root()) put(stderr, "warning: " + line);
+}
+void write_error(const std::string& line) {
+  const int r = g_rank.load();
+  put(stderr, r >= 0 ? fmt::format("error (rank {}): {}", r, line) : "error: " + line);
+}
+void write_all(const std::string& line) {
+  if (level() >= Level::verbose) put(stdout, fmt::format("[rank {}] {}", g_rank.load(), line));
+}
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace tessera::log
