@@ -81,6 +81,8 @@ void Comm::agree(bool ok, const std::string& message_if_not, int exit_code) cons
   if (first == size_) return;
   const std::string msg = bcast_string(message_if_not, first);
   const int code = bcast_value(exit_code, first);
+  // Same exception type everywhere, so callers catch what they would have caught locally.
+  if (code == static_cast<int>(ExitCode::usage)) throw UsageError(msg);
   throw Error(msg, static_cast<ExitCode>(code));
 }
 

@@ -1,0 +1,47 @@
+// tessera/io/output_file.hpp: a parallel HDF5 output that only appears under its name when complete.
+//
+// The file is created under a temporary name beside the target (fs::temp_name_for) and renamed by
+// commit(). If the object is destroyed without commit() (an exception, a failed verification),
+// the temporary is removed: a crash or an error never leaves a file that looks valid.
+#pragma once
+#include <string>
+
+#include "tessera/io/hdf5.hpp"
+
+namespace tessera::io {
+
+// What every Tessera file records about the run that made it (root-group attributes).
+struct Provenance {
+  std::string app;            // "mapblocks"
+  std::string command_line;
+  int ranks = 1;
+  int threads = 1;
+  std::string grid;           // "2x2", empty if none
+};
+// Writes app, version, git_hash, ranks, threads, grid, command_line, created_utc, mpi_library,
+// hdf5_version and "tessera_format" on the root group. Collective.
+void write_provenance(const File& f, const Provenance& p);
+
+class OutputFile {
+ public:
+  // Collective. Throws UsageError (every rank) when the directory is missing or not writable.
+  OutputFile(const mpi::Comm& comm, std::string final_path);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  File& file() { return file_; }
+  const std::string& path() const { return final_; }
+  const std::string& temp_path() const { return temp_; }
+  // Flushes, closes and renames to the final name (collective).
+  void commit();
+  bool committed() const { return committed_; }
+
+ private:
+  mpi::Comm comm_;
+  std::string final_, temp_;
+  File file_;
+  bool committed_ = false;
+};
+
+}  // namespace tessera::io

@@ -1,0 +1,167 @@
+// Collective HDF5 I/O of DistArrays: round trips, a file written at all ranks read back on fewer
+// ranks, ranks that own nothing, ghosted arrays, and the bad-input errors.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "tessera/array/dist_array.hpp"
+#include "tessera/core/fs.hpp"
+#include "tessera/io/array_io.hpp"
+#include "tessera/io/output_file.hpp"
+
+using namespace tessera;
+using array::BlockLayout;
+using array::DistArray;
+
+namespace {
+std::string scratch(const std::string& name) {
+  // one directory per job, agreed by all ranks
+  const mpi::Comm w = mpi::Comm::world();
+  const std::string dir = w.bcast_string(
+      (std::filesystem::temp_directory_path() / ("tessera-test-" + std::to_string(::getpid()))).string());
+  if (w.rank() == 0) std::filesystem::create_directories(dir);
+  w.barrier();
+  return dir + "/" + name;
+}
+
+double value_at(const Extents& g) { return 1000.0 * static_cast<double>(g[0]) + 10.0 * g[1] + 0.5 * g[2]; }
+
+template <typename T>
+void fill_pattern(DistArray<T>& a) {
+  a.for_each_owned([](T& v, const Extents& g) { v = static_cast<T>(value_at(g)); });
+}
+
+template <typename T>
+int count_mismatches(DistArray<T>& a) {
+  int bad = 0;
+  a.for_each_owned([&](T& v, const Extents& g) { bad += v != static_cast<T>(value_at(g)); });
+  return bad;
+}
+}  // namespace
+
+TEST(ArrayIO, RoundTripTwoDimensionalDoubles) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("rt2d.h5");
+  auto L = BlockLayout::make(w, {37, 23}, {8, 5});
+  DistArray<double> a(L, 1);
+  fill_pattern(a);
+  {
+    io::OutputFile out(w, path);
+    io::ArrayWriteOptions opt;
+    opt.units = "K";
+    opt.description = "pattern";
+    io::write_array(out.file(), "/fields/x", a, opt);
+    io::write_provenance(out.file(), {"test", "test --x", w.size(), 1, L.grid().to_string()});
+    out.commit();
+  }
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(fs::temp_name_for(path)));
+  DistArray<double> b(L, 2);
+  auto f = io::File::open(w, path, io::Mode::read);
+  io::read_array(f, "/fields/x", b);
+  EXPECT_EQ(w.sum(count_mismatches(b)), 0);
+  const auto info = io::dataset_info(f, "/fields/x");
+  EXPECT_EQ(info.chunks, (std::vector<std::int64_t>{8, 5}));
+  EXPECT_EQ(io::read_attr_string(f, "/fields/x", "units"), "K");
+  EXPECT_EQ(io::read_attr_string(f, "/", "app"), "test");
+  EXPECT_EQ(io::read_attr_int(f, "/", "ranks"), w.size());
+}
+
+TEST(ArrayIO, WrittenAtAllRanksReadOnFewerAndOtherChunks) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("many_to_few.h5");
+  {
+    DistArray<float> a(BlockLayout::make(w, {9, 10, 11}, {2, 3, 4}));
+    fill_pattern(a);
+    io::OutputFile out(w, path);
+    io::ArrayWriteOptions opt;
+    opt.deflate = 4;
+    io::write_array(out.file(), "/a", a, opt);
+    out.commit();
+  }
+  for (int nread : {1, 2}) {
+    const mpi::Comm sub = w.split(w.rank() < nread ? 0 : 1, w.rank());
+    if (w.rank() < nread) {
+      DistArray<float> b(BlockLayout::make(sub, {9, 10, 11}, {9, 1, 11}));
+      auto f = io::File::open(sub, path, io::Mode::read);
+      io::read_array(f, "/a", b);
+      EXPECT_EQ(count_mismatches(b), 0) << "read at " << nread;
+      EXPECT_EQ(io::dataset_info(f, "/a").compression, "deflate:4");
+    }
+    w.barrier();
+  }
+}
+
+TEST(ArrayIO, RanksThatOwnNothingStillTakePart) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("empty_ranks.h5");
+  // one chunk only: with 2 or 4 ranks, all but one own nothing
+  auto L = BlockLayout::make(w, {6, 4}, {6, 4});
+  DistArray<std::int64_t> a(L);
+  EXPECT_EQ(w.sum<int>(a.empty() ? 1 : 0), w.size() - 1);
+  fill_pattern(a);
+  io::OutputFile out(w, path);
+  io::write_array(out.file(), "/i", a);
+  out.commit();
+  DistArray<std::int64_t> b(L);
+  auto f = io::File::open(w, path, io::Mode::read);
+  io::read_array(f, "/i", b);
+  EXPECT_EQ(w.sum(count_mismatches(b)), 0);
+}
+
+TEST(ArrayIO, OneDimensionalInt32) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("oned.h5");
+  auto L = BlockLayout::make(w, {101}, {7});
+  DistArray<std::int32_t> a(L, 3);
+  fill_pattern(a);
+  io::OutputFile out(w, path);
+  io::write_array(out.file(), "/v", a);
+  out.commit();
+  DistArray<std::int32_t> b(BlockLayout::make(w, {101}, {50}));
+  auto f = io::File::open(w, path, io::Mode::read);
+  io::read_array(f, "/v", b);
+  EXPECT_EQ(w.sum(count_mismatches(b)), 0);
+}
+
+TEST(ArrayIO, BadInputIsAUsageErrorOnEveryRank) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("bad.h5");
+  {
+    DistArray<double> a(BlockLayout::make(w, {8, 8}, {4, 4}));
+    io::OutputFile out(w, path);
+    io::write_array(out.file(), "/d", a);
+    out.commit();
+  }
+  auto f = io::File::open(w, path, io::Mode::read);
+  DistArray<float> wrong_type(BlockLayout::make(w, {8, 8}, {4, 4}));
+  EXPECT_THROW(io::read_array(f, "/d", wrong_type), UsageError);
+  DistArray<double> wrong_shape(BlockLayout::make(w, {8, 9}, {4, 4}));
+  EXPECT_THROW(io::read_array(f, "/d", wrong_shape), UsageError);
+  DistArray<double> wrong_rank(BlockLayout::make(w, {64}, {4}));
+  EXPECT_THROW(io::read_array(f, "/d", wrong_rank), UsageError);
+  DistArray<double> ok(BlockLayout::make(w, {8, 8}, {4, 4}));
+  EXPECT_THROW(io::read_array(f, "/missing", ok), UsageError);
+  EXPECT_THROW(io::File::open(w, scratch("nope.h5"), io::Mode::read), UsageError);
+  // a text file is not HDF5
+  const auto txt = scratch("text.h5");
+  if (w.rank() == 0) fs::write_text_atomically(txt, "not hdf5\n");
+  w.barrier();
+  EXPECT_THROW(io::File::open(w, txt, io::Mode::read), UsageError);
+  EXPECT_THROW(io::OutputFile(w, "/nonexistent-dir-xyz/out.h5"), UsageError);
+}
+
+TEST(ArrayIO, UncommittedOutputLeavesNothing) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("aborted.h5");
+  {
+    io::OutputFile out(w, path);
+    DistArray<double> a(BlockLayout::make(w, {4, 4}, {2, 2}));
+    io::write_array(out.file(), "/d", a);
+    // no commit: as if an error came
+  }
+  w.barrier();
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(fs::temp_name_for(path)));
+}
