@@ -24,7 +24,7 @@ declare -a ROWS=()
 run() {
   local name=$1 metric=$2
   shift 3
-  local log="$OUT_DIR/$name.log" t0=$(date +%s.%N)
+  local log="$OUT_DIR/$name.log" t0=$(date +%s%N)
   echo "== $name: $*"
   if "$@" >"$log" 2>&1; then :; else
     local rc=$?
@@ -32,8 +32,8 @@ run() {
     tail -5 "$log" | sed 's/^/   | /'
     status=1
   fi
-  local t1=$(date +%s.%N)
-  ROWS+=("$(python3 - "$OUT_DIR/$name.json" "$name" "$metric" "$(echo "$t1 - $t0" | bc)" <<'PY'
+  local t1=$(date +%s%N)
+  ROWS+=("$(python3 - "$OUT_DIR/$name.json" "$name" "$metric" "$(( (t1 - t0) / 1000000 ))" <<'PY'
 import json, sys
 path, name, metric, secs = sys.argv[1:5]
 try:
@@ -43,7 +43,7 @@ try:
     verdict = "VERIFIED" if r.get("verified") else "FAILED"
 except Exception as e:
     val, verdict = "-", "NO REPORT"
-print(f"{name}|{metric} = {val}|{verdict}|{float(secs):.1f}")
+print(f"{name}|{metric} = {val}|{verdict}|{int(secs) / 1000:.1f}")
 PY
 )")
 }
