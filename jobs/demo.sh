@@ -15,7 +15,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 command -v "${MPIEXEC%% *}" >/dev/null 2>&1 || { echo "error: MPI launcher '${MPIEXEC%% *}' not found" >&2; exit 2; }
 mkdir -p "$OUT_DIR"
-LAUNCH=($MPIEXEC -np "$NP" --oversubscribe)
+LAUNCH=($MPIEXEC -q -np "$NP" --oversubscribe)
 start=$(date +%s)
 status=0
 declare -a ROWS=()
