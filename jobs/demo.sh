@@ -49,7 +49,7 @@ PY
 }
 
 B=$BIN_DIR
-run affinity threads_reported -- "${LAUNCH[@]}" --bind-to none "$B/tessera-affinity" --report "$OUT_DIR/affinity.json"
+run affinity rows -- "${LAUNCH[@]}" --bind-to none "$B/tessera-affinity" --report "$OUT_DIR/affinity.json"
 
 echo
 printf '%-12s %-40s %-10s %s\n' app "headline metric" verdict seconds
