@@ -37,7 +37,8 @@ if [[ $# -gt 0 ]]; then
   esac
 fi
 [[ $CTLD_PORT =~ ^[0-9]+$ ]] || die "TESSERA_SLURM_PORT must be a number, got '$CTLD_PORT'" 2
-[[ $BASE == /* ]] || die "TESSERA_SLURM_BASE must be an absolute path, got '$BASE'" 2
+[[ $BASE == /* && $BASE != *[[:space:]]* ]] \
+  || die "TESSERA_SLURM_BASE must be an absolute path without spaces, got '$BASE'" 2
 
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
@@ -136,15 +137,15 @@ SlurmdParameters=config_overrides
 MpiDefault=pmix
 
 SchedulerType=sched/backfill
-# Start a batch job at submit time instead of up to 3 s later (batch_sched_delay default), and
-# look again every 2 s (bf_interval, default 30) so a requeued job restarts soon after it may.
+# Start a batch job at submit time instead of up to 3 s later (batch_sched_delay default), and run
+# the main loop every 2 s (default 60) so a requeued job restarts as soon as it is eligible.
 SchedulerParameters=batch_sched_delay=0,sched_interval=2
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 DependencyParameters=kill_invalid_depend
 # Reject at submit time a job that can never fit (instead of pending forever).
 EnforcePartLimits=ALL
-# Finished jobs leave the queue after 5 s, so 'sbatch --wait' sees them end quickly.
+# Finished jobs leave squeue/scontrol after 5 s ('sacct -c' keeps them).
 MinJobAge=5
 JobRequeue=1
 # Jobs get SIGTERM (and B: signals), then SIGKILL after KillWait seconds.
@@ -161,7 +162,9 @@ JobCompLoc=$LOG/jobcomp.txt
 JobAcctGatherType=jobacct_gather/none
 
 $node_line NodeAddr=127.0.0.1 State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+# No OverSubscribe: jobs never share a CPU, as on a real cluster; use --overcommit for more tasks
+# than CPUs within one job.
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE OverSubscribe=NO State=UP
 EOF
   chmod 0644 "$tmp"
   mv -f "$tmp" "$CONF"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/slurm/lib.sh: helpers for the slurm.* tests (source it; not a test itself).
 #
 #   source "$(dirname "$0")/lib.sh"
@@ -46,7 +47,7 @@ _slurm_cleanup() {
     done
   fi
   if [[ $_slurm_started_here -eq 1 ]]; then
-    "$SLURM_STOP" || rc=1
+    "$SLURM_STOP" 9>&- || rc=1
   fi
   [[ $rc -ne 0 ]] || rm -rf "$WORK"
   exit "$rc"
@@ -56,13 +57,20 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Start the local cluster unless it is already up; make the clients use it.
+# Tests from several build trees share one cluster (same base directory and ports): a lock held
+# until the test exits makes them take turns, so none stops the cluster under another.
 slurm_up() {
   [[ -x $SLURM_START ]] || fail "missing $SLURM_START"
+  exec 9>"$TESSERA_SLURM_BASE.lock"
+  if ! flock -n 9; then
+    echo "waiting for another Slurm test (lock $TESSERA_SLURM_BASE.lock)"
+    flock -w 600 9 || fail "another Slurm test held $TESSERA_SLURM_BASE.lock for 600 s"
+  fi
   if ! [[ -r $TESSERA_SLURM_BASE/run/slurmctld.pid && -r $TESSERA_SLURM_BASE/env.sh ]] \
      || ! SLURM_CONF=$TESSERA_SLURM_BASE/etc/slurm.conf scontrol ping >/dev/null 2>&1; then
     _slurm_started_here=1
   fi
-  "$SLURM_START" || fail "jobs/local/start-slurm.sh failed"
+  "$SLURM_START" 9>&- || fail "jobs/local/start-slurm.sh failed"   # daemons must not hold the lock
   # shellcheck source=/dev/null
   source "$TESSERA_SLURM_BASE/env.sh"
 }

@@ -7,12 +7,13 @@
 #  - 'sbatch --wait' returns the job's exit code (a job that exits 3 gives 3);
 #  - a two-job afterok chain runs in order, the second after the first has finished;
 #  - a job that depends (afterok) on a failed job is cancelled at once instead of pending forever.
+# shellcheck source=tests/slurm/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 bin=$TESSERA_BUILD_DIR/tests/mpi.comm
 [[ -x $bin ]] || fail "missing $bin: build the tests first (cmake --build build/default)"
 slurm_up
-cd "$WORK"
+cd "$WORK" || exit 3
 
 # --- MPI through srun (PMIx) and through mpirun inside the allocation -----------------------------
 cat >mpi.sbatch <<'JOB'

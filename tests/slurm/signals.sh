@@ -7,10 +7,11 @@
 #  - 'scontrol requeue' of a running job runs it again with SLURM_RESTART_COUNT=1 (about 10 s later:
 #    AuthInfo=cred_expire=10).
 # The three jobs run side by side; the whole test takes about 35 s.
+# shellcheck source=tests/slurm/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 slurm_up
-cd "$WORK"
+cd "$WORK" || exit 3
 
 cat >trap.sbatch <<'JOB'
 #!/bin/bash
@@ -51,8 +52,9 @@ grep -q '^got USR1' manual.out || fail "scancel --signal=USR1 --batch did not re
 
 wait_done "$requeue" 60
 expect_state "$requeue" COMPLETED
-[[ $(grep -c '^run ' requeue.out) -eq 2 ]] && grep -qx 'run 1' requeue.out \
-  || fail "requeued job did not run twice: $(tr '\n' ' ' <requeue.out)"
+if [[ $(grep -c '^run ' requeue.out) -ne 2 ]] || ! grep -qx 'run 1' requeue.out; then
+  fail "requeued job did not run twice: $(tr '\n' ' ' <requeue.out)"
+fi
 
 wait_done "$timer" 120
 expect_state "$timer" COMPLETED
