@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# slurm.jobs: every script in jobs/ submitted with `sbatch --wait` to the local Slurm at small sizes;
+# exit codes, verdicts and outputs checked. Both launchers (srun --mpi=pmix and mpirun) are used.
+# shellcheck source=tests/slurm/lib.sh
+source "$(dirname "$0")/lib.sh"
+slurm_up
+cd "$WORK" || exit 3
+export TESSERA_HOME=$TESSERA_SOURCE_DIR TESSERA_BIN=$TESSERA_BUILD_DIR/bin TESSERA_OUT=$WORK/out
+J=$TESSERA_SOURCE_DIR/jobs
+
+json_get() {  # FILE EXPR  -> prints python expression over r (the parsed report)
+  python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# --- affinity, srun: 2 ranks bound to one core each, no warnings even with --strict --------------
+rc=0
+AFFINITY_STRICT=1 submit_wait 120 -o aff.out "$J/affinity.sbatch" || rc=$?
+[[ $rc -eq 0 ]] || { cat aff.out; fail "affinity.sbatch (srun, strict) returned $rc"; }
+expect_state "$JOB_ID" COMPLETED
+grep -q '^VERIFIED' aff.out || fail "affinity: no VERIFIED line"
+rep=$TESSERA_OUT/affinity-$JOB_ID.json
+[[ -s $rep ]] || fail "affinity: no report $rep"
+[[ $(json_get "$rep" "len({(t['rank']) for t in r['table']})") == 2 ]] || fail "affinity: report does not hold 2 ranks"
+
+# --- affinity, mpirun inside the allocation --------------------------------------------------------
+rc=0
+TESSERA_LAUNCHER=mpirun submit_wait 120 -o aff2.out "$J/affinity.sbatch" || rc=$?
+[[ $rc -eq 0 ]] || { cat aff2.out; fail "affinity.sbatch (mpirun) returned $rc"; }
+grep -q '^VERIFIED' aff2.out || fail "affinity (mpirun): no VERIFIED line"
+
+echo "slurm.jobs: all job scripts passed"
