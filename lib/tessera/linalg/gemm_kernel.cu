@@ -9,16 +9,6 @@
 
 namespace tessera::linalg::detail {
 
-namespace {
-
-template <typename T>
-bool vector_ok(const T* p, std::int64_t ld) {
-  constexpr int W = kernel::VecOf<T>::width;
-  return reinterpret_cast<std::uintptr_t>(p) % 16 == 0 && ld % W == 0;
-}
-
-}  // namespace
-
 template <typename T>
 void gemm_cuda(std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T* A, std::int64_t lda,
                const T* B, std::int64_t ldb, T beta, T* C, std::int64_t ldc, gpu::stream_t stream) {
@@ -39,7 +29,7 @@ void gemm_cuda(std::int64_t m, std::int64_t n, std::int64_t k, T alpha, const T*
   const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   const dim3 grid(static_cast<unsigned>(tiles));
   const dim3 block(kernel::kThreads);
-  if (vector_ok(A, lda) && vector_ok(B, ldb) && vector_ok(C, ldc)) {
+  if (kernel::vector_path_ok(A, lda, B, ldb, C, ldc)) {
     kernel::gemm_tiled<T, true><<<grid, block, 0, stream>>>(mi, ni, ki, alpha, A, lda, B, ldb, beta, C, ldc);
   } else {
     kernel::gemm_tiled<T, false><<<grid, block, 0, stream>>>(mi, ni, ki, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -16,10 +16,15 @@
 //  - any m, n, k: loads outside the matrix read zero, stores outside are skipped. The vector path
 //    (kVec) needs 16-byte aligned A, B, C and leading dimensions that are multiples of the vector
 //    width; otherwise the scalar path (kVec = false) is used, same tiles.
-// Only uses plain CUDA C++ (no intrinsics), so it can also be compiled on the host with a few
-// macros to check the index arithmetic thread by thread.
+// Only uses plain CUDA C++ (no intrinsics), so tests/unit/test_gemm_kernel_host.cpp compiles it
+// on the host with a few macros and runs it thread by thread (no GPU needed to check the indexing).
 #pragma once
 #include <cstdint>
+
+// Full unrolling of the fixed-size loops (the host test defines it empty).
+#ifndef TESSERA_UNROLL
+#define TESSERA_UNROLL _Pragma("unroll")
+#endif
 
 namespace tessera::linalg::kernel {
 
@@ -83,7 +88,7 @@ template <typename T>
 __device__ __forceinline__ void load4_shared(const T* src, T* out) {
   using V = typename VecOf<T>::type;
   constexpr int W = VecOf<T>::width;
-#pragma unroll
+TESSERA_UNROLL
   for (int h = 0; h < 4 / W; ++h) unpack(reinterpret_cast<const V*>(src)[h], out + h * W);
 }
 
@@ -97,11 +102,11 @@ __device__ __forceinline__ void load_run(const T* __restrict__ src, int valid, T
     if constexpr (kVec) {
       unpack(*reinterpret_cast<const V*>(src), out);
     } else {
-#pragma unroll
+TESSERA_UNROLL
       for (int j = 0; j < W; ++j) out[j] = src[j];
     }
   } else {
-#pragma unroll
+TESSERA_UNROLL
     for (int j = 0; j < W; ++j) out[j] = j < valid ? src[j] : T(0);
   }
 }
@@ -119,29 +124,39 @@ __device__ __forceinline__ void store_run(T* __restrict__ dst, int valid, T alph
   using V = typename VecOf<T>::type;
   constexpr int W = VecOf<T>::width;
   if (kVec && valid == 4) {
-#pragma unroll
+TESSERA_UNROLL
     for (int h = 0; h < 4 / W; ++h) {
       T out[W];
-#pragma unroll
+TESSERA_UNROLL
       for (int j = 0; j < W; ++j) out[j] = alpha * acc[h * W + j];
       V* p = reinterpret_cast<V*>(dst) + h;
       if (beta != T(0)) {
         T old[W];
         unpack(*p, old);
-#pragma unroll
+TESSERA_UNROLL
         for (int j = 0; j < W; ++j) out[j] += beta * old[j];
       }
       *p = pack(out);
     }
   } else if (beta == T(0)) {
-#pragma unroll
+TESSERA_UNROLL
     for (int j = 0; j < 4; ++j)
       if (j < valid) dst[j] = alpha * acc[j];
   } else {
-#pragma unroll
+TESSERA_UNROLL
     for (int j = 0; j < 4; ++j)
       if (j < valid) dst[j] = alpha * acc[j] + beta * dst[j];
   }
+}
+
+// Whether gemm_tiled<T, true> may be used: 16-byte aligned matrices whose leading dimensions are
+// multiples of the vector width (so every vector the kernel touches is aligned).
+template <typename T>
+inline bool vector_path_ok(const T* A, std::int64_t lda, const T* B, std::int64_t ldb, const T* C,
+                           std::int64_t ldc) {
+  constexpr int W = VecOf<T>::width;
+  auto ok = [](const T* p, std::int64_t ld) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0 && ld % W == 0; };
+  return ok(A, lda) && ok(B, ldb) && ok(C, ldc);
 }
 
 // Number of 128 x 128 tiles (= blocks of the launch) for an m x n result.
@@ -200,7 +215,7 @@ __global__ void __launch_bounds__(kThreads, VecOf<T>::min_blocks)
   const T* pa[kLoadsA];
   int a_col[kLoadsA];     // column of the run within the slice
   bool a_row_ok[kLoadsA];
-#pragma unroll
+TESSERA_UNROLL
   for (int i = 0; i < kLoadsA; ++i) {
     const int v = tid + i * kThreads;
     const int row = row0 + v / kVecPerRowA;
@@ -211,7 +226,7 @@ __global__ void __launch_bounds__(kThreads, VecOf<T>::min_blocks)
   const T* pb[kLoadsB];
   int b_row[kLoadsB];     // row of the run within the slice
   int b_cols[kLoadsB];    // how many of its W columns are inside the matrix
-#pragma unroll
+TESSERA_UNROLL
   for (int i = 0; i < kLoadsB; ++i) {
     const int v = tid + i * kThreads;
     const int c = (v % kVecPerRowB) * W;
@@ -224,26 +239,26 @@ __global__ void __launch_bounds__(kThreads, VecOf<T>::min_blocks)
   T rb[kLoadsB][W];
 
   auto fetch = [&](int kleft) {
-#pragma unroll
+TESSERA_UNROLL
     for (int i = 0; i < kLoadsA; ++i) {
       load_run<T, kVec>(pa[i], a_row_ok[i] ? clamp_run<W>(kleft - a_col[i]) : 0, ra[i]);
       pa[i] += kBK;
     }
-#pragma unroll
+TESSERA_UNROLL
     for (int i = 0; i < kLoadsB; ++i) {
       load_run<T, kVec>(pb[i], b_row[i] < kleft ? b_cols[i] : 0, rb[i]);
       pb[i] += kBK * ldb;
     }
   };
   auto stash = [&](int buf) {
-#pragma unroll
+TESSERA_UNROLL
     for (int i = 0; i < kLoadsA; ++i) {
       const int v = tid + i * kThreads;
       const int r = v / kVecPerRowA, c = (v % kVecPerRowA) * W;
-#pragma unroll
+TESSERA_UNROLL
       for (int j = 0; j < W; ++j) s.a[buf][c + j][r] = ra[i][j];
     }
-#pragma unroll
+TESSERA_UNROLL
     for (int i = 0; i < kLoadsB; ++i) {
       const int v = tid + i * kThreads;
       const int r = v / kVecPerRowB, c = (v % kVecPerRowB) * W;
@@ -252,9 +267,9 @@ __global__ void __launch_bounds__(kThreads, VecOf<T>::min_blocks)
   };
 
   T acc[kTM][kTN];
-#pragma unroll
+TESSERA_UNROLL
   for (int i = 0; i < kTM; ++i)
-#pragma unroll
+TESSERA_UNROLL
     for (int j = 0; j < kTN; ++j) acc[i][j] = T(0);
 
   int kleft = k;  // >= 1
@@ -267,16 +282,16 @@ __global__ void __launch_bounds__(kThreads, VecOf<T>::min_blocks)
     const bool more = kleft > 0;
     if (more) fetch(kleft);  // global loads in flight during the multiply below
 
-#pragma unroll
+TESSERA_UNROLL
     for (int p = 0; p < kBK; ++p) {
       T a[kTM], b[kTN];
       load4_shared(&s.a[buf][p][tm], a);
       load4_shared(&s.a[buf][p][tm + 32], a + 4);
       load4_shared(&s.b[buf][p][tn], b);
       load4_shared(&s.b[buf][p][tn + 16], b + 4);
-#pragma unroll
+TESSERA_UNROLL
       for (int i = 0; i < kTM; ++i)
-#pragma unroll
+TESSERA_UNROLL
         for (int j = 0; j < kTN; ++j) acc[i][j] += a[i] * b[j];
     }
     if (!more) break;
@@ -288,7 +303,7 @@ __global__ void __launch_bounds__(kThreads, VecOf<T>::min_blocks)
   // Epilogue: C = alpha * acc + beta * C, by runs of 4 columns.
   const int cols_lo = clamp_run<4>(n - (col0 + tn));
   const int cols_hi = clamp_run<4>(n - (col0 + tn + 16));
-#pragma unroll
+TESSERA_UNROLL
   for (int i = 0; i < kTM; ++i) {
     const int row = row0 + tm + (i < 4 ? i : 32 + (i - 4));
     if (row >= m) break;  // rows grow with i
