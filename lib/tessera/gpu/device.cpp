@@ -10,17 +10,6 @@ namespace tessera::gpu {
 
 #ifdef TESSERA_HAVE_CUDA
 
-bool built_with_cuda() { return true; }
-
-int device_count() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    (void)cudaGetLastError();  // clear the error so later runtime calls do not see it
-    return 0;
-  }
-  return n;
-}
-
 std::string device_name(int device) {
   if (device < 0 || device >= device_count()) return "";
   cudaDeviceProp prop{};
@@ -55,8 +44,6 @@ int select_device_for_local_rank(int local_rank) {
 
 #else  // no CUDA in this build
 
-bool built_with_cuda() { return false; }
-int device_count() { return 0; }
 std::string device_name(int) { return ""; }
 std::string device_pci_bus_id(int) { return ""; }
 int select_device_for_local_rank(int) { return -1; }

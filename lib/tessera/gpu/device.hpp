@@ -4,13 +4,12 @@
 #pragma once
 #include <string>
 
-namespace tessera::gpu {
+#include "tessera/gpu/runtime.hpp"  // built_with_cuda(), visible_device_count()
 
-// True when the library was built with CUDA.
-bool built_with_cuda();
+namespace tessera::gpu {
 // Number of CUDA devices visible to this process. 0 without CUDA, and 0 when the runtime
 // reports an error instead of a count (no driver, driver too old, no device).
-int device_count();
+inline int device_count() { return visible_device_count(); }
 // The device's name ("NVIDIA H100 80GB HBM3"); "" when there is no such device.
 std::string device_name(int device);
 // The device's PCI bus id ("0000:1b:00.0"), which names the physical GPU even when
