@@ -44,10 +44,11 @@ const char* kind_name(const Table::Values& v) {
   }
 }
 
+// Fixed-length, NUL-terminated strings of `width` bytes including the terminator.
 Handle string_type(std::size_t width) {
   Handle t = make_type_handle(check(H5Tcopy(H5T_C_S1), "H5Tcopy"));
   check(H5Tset_size(t, std::max<std::size_t>(1, width)), "H5Tset_size");
-  check(H5Tset_strpad(t, H5T_STR_NULLPAD), "H5Tset_strpad");
+  check(H5Tset_strpad(t, H5T_STR_NULLTERM), "H5Tset_strpad");
   check(H5Tset_cset(t, H5T_CSET_UTF8), "H5Tset_cset");
   return t;
 }
@@ -69,14 +70,15 @@ void write_column(const File& f, const std::string& path, const Table::Column& c
   const Box box = rows_box(offset, n);
   const auto mem = MemoryLayout::dense(box);
   if (const auto* s = std::get_if<std::vector<std::string>>(&c.values)) {
-    std::size_t width = 1;
-    for (const auto& x : *s) width = std::max(width, clipped_length(x, c.info.max_width));
-    if (f.parallel()) width = static_cast<std::size_t>(f.comm().max(static_cast<long long>(width)));
+    std::size_t longest = 0;
+    for (const auto& x : *s) longest = std::max(longest, clipped_length(x, c.info.max_width));
+    if (f.parallel()) longest = static_cast<std::size_t>(f.comm().max(static_cast<long long>(longest)));
+    const std::size_t width = longest + 1;  // room for the terminating NUL
     Handle type = string_type(width);
     std::vector<char> buf(static_cast<std::size_t>(n) * width, '\0');
     for (std::size_t i = 0; i < s->size(); ++i) {
       const std::string& x = (*s)[i];
-      std::copy_n(x.data(), clipped_length(x, width), buf.data() + i * width);
+      std::copy_n(x.data(), clipped_length(x, longest), buf.data() + i * width);
     }
     Handle ds = create_dataset(f, path, type, {total});
     write_box(f, ds, type, box, buf.data(), mem);

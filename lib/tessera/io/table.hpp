@@ -9,8 +9,9 @@
 //   io::write_table(file, "/results/tasks", t);    // collective
 //
 // Every rank adds the same columns in the same order; the file holds rank 0's rows, then rank 1's,
-// and so on. A string column's width is the longest string over all ranks (at most max_width,
-// at least 1). The group gets the attributes "columns" (comma-separated names) and "rows".
+// and so on. A string column holds NUL-terminated fixed-length strings as wide as the longest one
+// over all ranks (cut to max_width bytes, never inside a UTF-8 sequence) plus the terminator.
+// The group gets the attributes "columns" (comma-separated names) and "rows".
 #pragma once
 #include <cstdint>
 #include <string>
