@@ -45,6 +45,7 @@ void write_rows(const File& f, hid_t ds, hid_t mem_type, std::size_t elem_size, 
       k = e;
     }
   }
+  if (dims[0] == 0 || dims[1] == 0) return;  // nothing to write anywhere (and HDF5 would refuse)
   Handle xfer = transfer_plist(f);
   check(H5Dwrite(ds, mem_type, mspace, fspace, xfer, rows.empty() ? nullptr : packed.data()), "H5Dwrite (rows)");
 }

@@ -81,7 +81,7 @@ void write_column(const File& f, const std::string& path, const Table::Column& c
       std::copy_n(x.data(), clipped_length(x, longest), buf.data() + i * width);
     }
     Handle ds = create_dataset(f, path, type, {total});
-    write_box(f, ds, type, box, buf.data(), mem);
+    if (total > 0) write_box(f, ds, type, box, buf.data(), mem);  // HDF5 refuses writes to empty datasets
     return;
   }
   std::visit(
@@ -89,7 +89,7 @@ void write_column(const File& f, const std::string& path, const Table::Column& c
         using T = typename std::decay_t<decltype(v)>::value_type;
         if constexpr (!std::is_same_v<T, std::string>) {
           Handle ds = create_dataset(f, path, h5type<T>(), {total});
-          write_box(f, ds, h5type<T>(), box, v.data(), mem);
+          if (total > 0) write_box(f, ds, h5type<T>(), box, v.data(), mem);
         }
       },
       c.values);
@@ -151,7 +151,7 @@ std::vector<std::int64_t> read_int_column(const File& f, const std::string& path
   const std::int64_t n = open_column(f, path, H5T_INTEGER, "integers", ds, type);
   std::vector<std::int64_t> v(static_cast<std::size_t>(n));
   const Box box = rows_box(0, n);
-  read_box(f, ds, H5T_NATIVE_INT64, box, v.data(), MemoryLayout::dense(box));
+  if (n > 0) read_box(f, ds, H5T_NATIVE_INT64, box, v.data(), MemoryLayout::dense(box));
   return v;
 }
 
@@ -160,7 +160,7 @@ std::vector<double> read_double_column(const File& f, const std::string& path) {
   const std::int64_t n = open_column(f, path, H5T_FLOAT, "floating-point numbers", ds, type);
   std::vector<double> v(static_cast<std::size_t>(n));
   const Box box = rows_box(0, n);
-  read_box(f, ds, H5T_NATIVE_DOUBLE, box, v.data(), MemoryLayout::dense(box));
+  if (n > 0) read_box(f, ds, H5T_NATIVE_DOUBLE, box, v.data(), MemoryLayout::dense(box));
   return v;
 }
 
@@ -173,7 +173,7 @@ std::vector<std::string> read_string_column(const File& f, const std::string& pa
   Handle mem = string_type(width);
   std::vector<char> buf(static_cast<std::size_t>(n) * width + 1, '\0');
   const Box box = rows_box(0, n);
-  read_box(f, ds, mem, box, buf.data(), MemoryLayout::dense(box));
+  if (n > 0) read_box(f, ds, mem, box, buf.data(), MemoryLayout::dense(box));
   std::vector<std::string> out;
   out.reserve(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
