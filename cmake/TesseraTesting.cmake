@@ -34,7 +34,10 @@ set(TESSERA_TEST_ENVIRONMENT
     OMPI_MCA_btl_vader_single_copy_mechanism=none
     PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-    LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan.supp:print_suppressions=0
+    # Open MPI unloads its components at MPI_Finalize; keep them so leak stacks resolve to a module
+    # that the suppression file can name, and unwind slowly so those frames are found at all.
+    OMPI_MCA_mca_base_component_disable_dlclose=1
+    LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/support/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_odr_violation=0
     UBSAN_OPTIONS=print_stacktrace=1)
 

@@ -10,9 +10,11 @@ namespace {
 std::atomic<int> g_level{static_cast<int>(Level::normal)};
 std::atomic<int> g_rank{-1};
 
+// One write per line: stderr is unbuffered, and mpirun interleaves the ranks' output between
+// separate writes, so text and newline written apart can end up on different lines.
 void put(std::FILE* f, const std::string& s) {
-  std::fwrite(s.data(), 1, s.size(), f);
-  std::fputc('\n', f);
+  const std::string line = s + '\n';
+  std::fwrite(line.data(), 1, line.size(), f);
   std::fflush(f);
 }
 bool is_root() { return g_rank.load() <= 0; }

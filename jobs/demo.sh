@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# jobs/demo.sh: the suite's main job, run locally with mpirun (make -f Makefile.hpc demo).
+# Runs every Tessera app on NP ranks at sizes that finish in seconds, writes HDF5 outputs, JSON
+# reports and PNG images under OUT_DIR, and prints one summary table: app, headline metric, verdict.
+#
+#   NP=2 OUT_DIR=out BIN_DIR=build/default/bin jobs/demo.sh
+#   MPIEXEC="mpirun --oversubscribe" jobs/demo.sh
+set -uo pipefail
+NP=${NP:-2}
+OUT_DIR=${OUT_DIR:-out}
+BIN_DIR=${BIN_DIR:-build/default/bin}
+MPIEXEC=${MPIEXEC:-mpirun}
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+
+command -v "${MPIEXEC%% *}" >/dev/null 2>&1 || { echo "error: MPI launcher '${MPIEXEC%% *}' not found" >&2; exit 2; }
+mkdir -p "$OUT_DIR"
+LAUNCH=($MPIEXEC -q -np "$NP" --oversubscribe)
+start=$(date +%s)
+status=0
+declare -a ROWS=()
+
+# run NAME HEADLINE_METRIC -- command...   (the command must write $OUT_DIR/NAME.json)
+run() {
+  local name=$1 metric=$2
+  shift 3
+  local log="$OUT_DIR/$name.log" t0=$(date +%s%N)
+  echo "== $name: $*"
+  if "$@" >"$log" 2>&1; then :; else
+    local rc=$?
+    echo "   $name exited $rc; last lines of $log:"
+    tail -5 "$log" | sed 's/^/   | /'
+    status=1
+  fi
+  local t1=$(date +%s%N)
+  ROWS+=("$(python3 - "$OUT_DIR/$name.json" "$name" "$metric" "$(( (t1 - t0) / 1000000 ))" <<'PY'
+import json, sys
+path, name, metric, secs = sys.argv[1:5]
+try:
+    r = json.load(open(path))
+    v = r.get("metrics", {}).get(metric)
+    val = f"{v:.4g}" if isinstance(v, (int, float)) else str(v)
+    verdict = "VERIFIED" if r.get("verified") else "FAILED"
+except Exception as e:
+    val, verdict = "-", "NO REPORT"
+print(f"{name}|{metric} = {val}|{verdict}|{int(secs) / 1000:.1f}")
+PY
+)")
+}
+
+B=$BIN_DIR
+run affinity rows -- "${LAUNCH[@]}" --bind-to none "$B/tessera-affinity" --report "$OUT_DIR/affinity.json"
+
+echo
+printf '%-12s %-40s %-10s %s\n' app "headline metric" verdict seconds
+printf '%-12s %-40s %-10s %s\n' ------------ ---------------------------------------- ---------- -------
+for row in "${ROWS[@]}"; do
+  IFS='|' read -r a m v s <<<"$row"
+  printf '%-12s %-40s %-10s %s\n' "$a" "$m" "$v" "$s"
+  [[ "$v" == VERIFIED ]] || status=1
+done
+echo
+echo "outputs in $OUT_DIR/ ($(( $(date +%s) - start )) s)"
+exit $status
