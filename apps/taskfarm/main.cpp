@@ -19,6 +19,7 @@
 //
 // Exit codes: 0 all tasks ok and verified; 1 a task failed (unless --allow-failures) or a
 // verification failed; 2 bad usage or input; 3 runtime or I/O error.
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 
@@ -171,6 +172,11 @@ std::string percent(double x) { return fmt::format("{:.1f} %", 100.0 * x); }
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Open MPI 4.1.x (Debian 12 ships 4.1.4): the write data sieving of fbtl/posix overruns its
+  // temporary buffer in some collective writes (heap corruption in mca_fbtl_posix_pwritev, seen
+  // here writing the Mandelbrot image on 3 ranks). Switch it off unless the user chose otherwise;
+  // collective buffering still merges the pieces. Must be set before MPI_Init.
+  ::setenv("OMPI_MCA_fbtl_posix_write_datasieving", "0", 0);
   return mpi::Environment::run(argc, argv, [&](mpi::Environment& env) -> int {
     const auto& world = env.world();
     CLI::App app{"tessera-taskfarm: Pool.map across every rank, with dynamic load balancing", "tessera-taskfarm"};
