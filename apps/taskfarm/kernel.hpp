@@ -43,7 +43,12 @@ class Kernel {
 };
 
 struct FactorialParams { std::int64_t first = 1, last = 2000; };
-struct MandelbrotParams { std::int64_t width = 1024, height = 1024; int max_iter = 500; };
+struct MandelbrotParams {
+  std::int64_t width = 1024, height = 1024;
+  int max_iter = 500;
+  double center_re = -0.5, center_im = 0.0;  // centre of the window
+  double span = 3.0;                          // height of the window (its width: span * width / height)
+};
 struct PrimesParams { std::int64_t first = 1, last = 20'000'000, block = 200'000; };
 struct CommandParams {
   std::vector<std::string> commands;

@@ -47,6 +47,8 @@ struct Options {
   std::int64_t block = 200'000;
   std::int64_t width = 1024, height = 1024;
   int max_iter = 500;
+  std::string center = "-0.5,0";
+  double span = 3.0;
   std::int64_t count = 2000;
   std::string schedule = "guided";
   std::int64_t chunk = 1, min_chunk = 1;
@@ -76,6 +78,8 @@ void add_options(CLI::App& app, Options& o) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--max-iter", o.max_iter, "mandelbrot: iteration limit")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--center", o.center, "mandelbrot: centre of the window, RE,IM (write --center=-0.75,0.1 for a negative RE)")->capture_default_str();
+  app.add_option("--span", o.span, "mandelbrot: height of the window")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--count", o.count, "noop: number of tasks")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--schedule", o.schedule, "static, dynamic or guided")
       ->check(CLI::IsMember({"static", "dynamic", "guided"}))
@@ -110,7 +114,7 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
   std::int64_t need = 0;
   std::unique_ptr<taskfarm::Kernel> k;
   if (!o.commands.empty()) {
-    reject_unused(app, "--commands", {"--range", "--block", "--width", "--height", "--max-iter", "--count"});
+    reject_unused(app, "--commands", {"--range", "--block", "--width", "--height", "--max-iter", "--center", "--span", "--count"});
     taskfarm::CommandParams p;
     std::string text;
     world.collective_check([&] {
@@ -132,18 +136,32 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
   } else {
     reject_unused(app, "--kernel " + o.kernel, {"--task-timeout", "--log-dir"});
     if (o.kernel == "factorial") {
-      reject_unused(app, "--kernel factorial", {"--block", "--width", "--height", "--max-iter", "--count"});
+      reject_unused(app, "--kernel factorial", {"--block", "--width", "--height", "--max-iter", "--center", "--span", "--count"});
       taskfarm::FactorialParams p;
       if (!o.range.empty()) std::tie(p.first, p.last) = cli::parse_range(o.range, "--range");
       need = taskfarm::factorial_bytes(p, env.local_size());
       k = taskfarm::make_factorial(p);
     } else if (o.kernel == "mandelbrot") {
       reject_unused(app, "--kernel mandelbrot", {"--range", "--block", "--count"});
-      taskfarm::MandelbrotParams p{o.width, o.height, o.max_iter};
+      taskfarm::MandelbrotParams p;
+      p.width = o.width;
+      p.height = o.height;
+      p.max_iter = o.max_iter;
+      p.span = o.span;
+      const auto parts = cli::split(o.center, ',');
+      try {
+        std::size_t used0 = 0, used1 = 0;
+        require(parts.size() == 2, "");
+        p.center_re = std::stod(parts[0], &used0);
+        p.center_im = std::stod(parts[1], &used1);
+        require(used0 == parts[0].size() && used1 == parts[1].size(), "");
+      } catch (const std::exception&) {
+        throw UsageError("--center '" + o.center + "': expected RE,IM (two numbers)");
+      }
       need = taskfarm::mandelbrot_bytes(p);
       k = taskfarm::make_mandelbrot(p);
     } else if (o.kernel == "primes") {
-      reject_unused(app, "--kernel primes", {"--width", "--height", "--max-iter", "--count"});
+      reject_unused(app, "--kernel primes", {"--width", "--height", "--max-iter", "--center", "--span", "--count"});
       taskfarm::PrimesParams p;
       if (!o.range.empty()) std::tie(p.first, p.last) = cli::parse_range(o.range, "--range");
       p.block = o.block;
@@ -151,7 +169,7 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
       need = taskfarm::primes_bytes(p, env.local_size());
       k = taskfarm::make_primes(p);
     } else {
-      reject_unused(app, "--kernel noop", {"--range", "--block", "--width", "--height", "--max-iter"});
+      reject_unused(app, "--kernel noop", {"--range", "--block", "--width", "--height", "--max-iter", "--center", "--span"});
       k = taskfarm::make_noop(o.count);
     }
   }

@@ -38,6 +38,11 @@ img1=$(h5dump -y -w 0 -A 0 -d /fields/mandelbrot "$WORK/m-1-static.h5" | sed 1d 
 img2=$(h5dump -y -w 0 -A 0 -d /fields/mandelbrot "$WORK/m-2-dynamic.h5" | sed 1d | md5sum)
 [[ $img1 == "$img2" ]] && ok "the assembled images are identical (1 rank static, 2 ranks dynamic)" || fail "images differ"
 
+expect_rc 0 "mandelbrot off the real axis (no mirror rows): rows rechecked" mpi 2 "$B" --kernel mandelbrot \
+  --width 96 --height 64 --center=-0.75,0.1 --span 0.5 --schedule guided --no-progress
+expect_contains "^VERIFIED$" "off-axis window verified"
+expect_contains "recheck +[0-9]+ rows recomputed" "off-axis rows recomputed on rank 0"
+
 expect_rc 0 "primes 1..2000000 in blocks of 100000" mpi 2 "$B" --kernel primes --range 1:2000000 --block 100000 --no-progress
 expect_contains "primes +148933 in" "pi(2000000) = 148933"
 expect_rc 0 "noop x 500" mpi 2 "$B" --kernel noop --count 500 --schedule dynamic --report "$WORK/noop.json" --no-progress
