@@ -19,6 +19,8 @@
 //
 // Exit codes: 0 all tasks ok and verified; 1 a task failed (unless --allow-failures) or a
 // verification failed; 2 bad usage or input; 3 runtime or I/O error.
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -111,7 +113,7 @@ void reject_unused(const CLI::App& app, const std::string& workload, std::initia
 
 std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, mpi::Environment& env) {
   const auto& world = env.world();
-  std::int64_t need = 0;
+  double need = 0;  // bytes on one node
   std::unique_ptr<taskfarm::Kernel> k;
   if (!o.commands.empty()) {
     reject_unused(app, "--commands", {"--range", "--block", "--width", "--height", "--max-iter", "--center", "--span", "--count"});
@@ -139,7 +141,7 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
       reject_unused(app, "--kernel factorial", {"--block", "--width", "--height", "--max-iter", "--center", "--span", "--count"});
       taskfarm::FactorialParams p;
       if (!o.range.empty()) std::tie(p.first, p.last) = cli::parse_range(o.range, "--range");
-      need = taskfarm::factorial_bytes(p, env.local_size());
+      need = static_cast<double>(taskfarm::factorial_bytes(p, env.local_size()));
       k = taskfarm::make_factorial(p);
     } else if (o.kernel == "mandelbrot") {
       reject_unused(app, "--kernel mandelbrot", {"--range", "--block", "--count"});
@@ -158,7 +160,7 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
       } catch (const std::exception&) {
         throw UsageError("--center '" + o.center + "': expected RE,IM (two numbers)");
       }
-      need = taskfarm::mandelbrot_bytes(p);
+      need = static_cast<double>(taskfarm::mandelbrot_bytes(p));
       k = taskfarm::make_mandelbrot(p);
     } else if (o.kernel == "primes") {
       reject_unused(app, "--kernel primes", {"--width", "--height", "--max-iter", "--center", "--span", "--count"});
@@ -166,7 +168,7 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
       if (!o.range.empty()) std::tie(p.first, p.last) = cli::parse_range(o.range, "--range");
       p.block = o.block;
       require(p.last <= 1'000'000'000'000'000LL, "--range " + o.range + ": primes go up to 10^15 at most");
-      need = taskfarm::primes_bytes(p, env.local_size());
+      need = static_cast<double>(taskfarm::primes_bytes(p, env.local_size()));
       k = taskfarm::make_primes(p);
     } else {
       reject_unused(app, "--kernel noop", {"--range", "--block", "--width", "--height", "--max-iter", "--center", "--span"});
@@ -174,11 +176,13 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
     }
   }
   if (o.task_timeout > 0 && o.commands.empty()) throw UsageError("--task-timeout applies to --commands only");
+  // The farm's own bookkeeping: the task list on every rank, every record gathered on rank 0.
+  need += static_cast<double>(k->count()) * (8.0 * env.local_size() + 512.0);
   // Memory, checked on every node before anything starts.
   world.collective_check([&] {
     const std::int64_t avail = taskfarm::mem_available_bytes();
-    if (avail > 0 && need > avail)
-      throw UsageError(k->describe() + " needs about " + taskfarm::human_bytes(static_cast<double>(need)) +
+    if (avail > 0 && need > static_cast<double>(avail))
+      throw UsageError(k->describe() + " needs about " + taskfarm::human_bytes(need) +
                        " on this node, but only " + taskfarm::human_bytes(static_cast<double>(avail)) +
                        " is available (MemAvailable)");
   });
@@ -186,6 +190,19 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
 }
 
 std::string percent(double x) { return fmt::format("{:.1f} %", 100.0 * x); }
+
+// Whether a progress line would reach a person. Open MPI gives every rank a pseudo-terminal as
+// stdout even when mpirun's own output goes to a file, so isatty() alone says yes in batch jobs
+// too; ask also whether the launcher's stdout (the parent process) is a terminal, when we can tell.
+bool progress_reaches_a_terminal() {
+  if (!log::stdout_is_terminal()) return false;
+  char link[256] = {0};
+  const std::string parent_stdout = "/proc/" + std::to_string(::getppid()) + "/fd/1";
+  const ssize_t n = ::readlink(parent_stdout.c_str(), link, sizeof link - 1);
+  if (n <= 0) return true;  // cannot tell: trust isatty
+  const std::string target(link, static_cast<std::size_t>(n));
+  return target.rfind("/dev/pts/", 0) == 0 || target.rfind("/dev/tty", 0) == 0;
+}
 
 }  // namespace
 
@@ -226,7 +243,7 @@ int main(int argc, char** argv) {
     fo.resume_from = o.resume;
     fo.retry_failed = o.retry_failed;
     fo.output_limit = o.output_bytes;
-    const bool terminal = world.is_root() && log::stdout_is_terminal() && !o.common.quiet && !o.no_progress;
+    const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && progress_reaches_a_terminal();
     fo.track_progress = world.bcast_value(terminal ? 1 : 0) == 1;
     fo.on_progress = [](const tasks::Progress& p) {
       std::fputs(fmt::format("\r  {}/{} done, {} failed, {:.1f} tasks/s, ETA {:.0f} s   {}", p.done, p.total,

@@ -12,11 +12,12 @@
 #      GNU `parallel -j 2`, same machine, same run, wall clock including each tool's own start-up.
 #      Target: throughput at least that of GNU parallel.
 #
-# Usage: bench/taskfarm/run.sh [BUILD_DIR]     (REPS=5 SIZE=4096 OUT=bench/results/taskfarm.json)
+# Usage: bench/taskfarm/run.sh [BUILD_DIR]     (env: BUILD_DIR, REPS=5, SIZE=4096, OUT=bench/results/taskfarm.json)
+# Efficiencies are ratios inside each run; wall times depend on what else the machine is doing.
 # Needs GNU parallel (apt-get install parallel) and python3 (for the medians and the JSON).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-$ROOT/build/default}
+BUILD=${1:-${BUILD_DIR:-$ROOT/build/default}}
 B=$BUILD/bin/tessera-taskfarm
 REPS=${REPS:-5}
 SIZE=${SIZE:-4096}

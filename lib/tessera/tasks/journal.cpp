@@ -49,7 +49,7 @@ void check_journal_writable(const std::string& prefix) {
 
 JournalWriter::JournalWriter(const std::string& prefix, int rank, bool fsync_each)
     : path_(journal_file(prefix, rank)), fsync_(fsync_each) {
-  file_ = std::fopen(path_.c_str(), "a+");
+  file_ = std::fopen(path_.c_str(), "a+e");  // e: close-on-exec, commands never inherit it
   if (!file_) throw IoError("cannot open journal '" + path_ + "': " + std::strerror(errno));
   // A journal cut by a kill ends in a torn line: end it, so the next record starts a line of its own.
   if (std::fseek(file_, -1, SEEK_END) == 0 && std::fgetc(file_) != '\n') {

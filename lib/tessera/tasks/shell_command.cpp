@@ -119,6 +119,10 @@ TaskResult run_shell_command(const std::string& command, std::int64_t task_id, c
     posix_spawn_file_actions_adddup2(&s.actions, pipe_fd[1], 1);
     posix_spawn_file_actions_adddup2(&s.actions, pipe_fd[1], 2);
   }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+  // The command gets stdin/stdout/stderr and nothing else of ours (MPI sockets, shared memory).
+  posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
+#endif
   // Own process group (the timeout signals all of it); default signal handling and an empty mask,
   // whatever the MPI library did to ours.
   sigset_t none, defaults;
