@@ -17,10 +17,12 @@
 //   mpirun -n 8 tessera-taskfarm --commands jobs.txt --task-timeout 600 --log-dir logs --journal j -o jobs.h5
 //   mpirun -n 8 tessera-taskfarm --commands jobs.txt --resume j -o jobs.h5     # after a kill
 //
-// Exit codes: 0 all tasks ok and verified; 1 a task failed (unless --allow-failures) or a
-// verification failed; 2 bad usage or input; 3 runtime or I/O error.
+// Verdict on rank 0: VERIFIED (every task recorded exactly once, the kernel's own checks pass), or
+// FAILED (reason): a check failed, or tasks failed without --allow-failures.
+// Exit codes: 0 VERIFIED; 1 FAILED; 2 bad usage or input; 3 runtime or I/O error.
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -272,11 +274,16 @@ int main(int argc, char** argv) {
     const bool verified = world.bcast_value(v.ok ? 1 : 0) == 1;
     const std::int64_t bad = s.failed + s.timed_out;
     const bool failures_fatal = bad > 0 && !o.allow_failures;
-    if (!verified) log::write_info("FAILED: " + v.why);
+    // The verdict is printed even with --quiet.
+    std::string verdict = "VERIFIED";
+    if (!verified) verdict = "FAILED (" + v.why + ")";
     else if (failures_fatal)
-      log::write_info(fmt::format("FAILED: {} of {} tasks failed ({} timed out); --allow-failures accepts that", bad,
-                                  s.total, s.timed_out));
-    else log::write_info("VERIFIED");
+      verdict = fmt::format("FAILED ({} of {} tasks failed, {} timed out; --allow-failures accepts that)", bad, s.total,
+                            s.timed_out);
+    if (world.is_root()) {
+      std::printf("%s\n", verdict.c_str());
+      std::fflush(stdout);
+    }
 
     // Summary (rank 0).
     std::string busy;
