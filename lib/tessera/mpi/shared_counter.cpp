@@ -15,7 +15,13 @@ SharedCounter::SharedCounter(const Comm& comm, int count, int home)
   MPI_Info_set(info, "same_disp_unit", "true");
   // The default accumulate_ops ("same_op_no_op") holds: a counter is only ever updated with one
   // operation (MPI_SUM, or compare-and-swap) plus MPI_NO_OP reads.
-  const int rc = MPI_Win_allocate(bytes, sizeof(std::int64_t), info, comm.get(), &base_, &win_);
+  // All ranks on one node: a shared-memory window, so that Open MPI takes osc/sm (CPU atomics) and
+  // never its RDMA component over the shared-memory transport (which crashes in Open MPI 4.1 when
+  // single-copy is unavailable, e.g. in containers). Across nodes: MPI_Win_allocate (osc/ucx, rdma).
+  const bool one_node = comm.all(comm.split_shared().size() == comm.size());
+  const int rc = one_node
+                     ? MPI_Win_allocate_shared(bytes, sizeof(std::int64_t), info, comm.get(), &base_, &win_)
+                     : MPI_Win_allocate(bytes, sizeof(std::int64_t), info, comm.get(), &base_, &win_);
   MPI_Info_free(&info);
   TESSERA_MPI_CHECK(rc);
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);

@@ -4,9 +4,9 @@
 // MPI_Accumulate followed by MPI_Win_flush: no rank is set aside to serve requests, the home rank
 // can work like the others.
 //
-// On one node Open MPI uses the shared-memory window (osc/sm): an operation is a CPU atomic. Across
-// nodes it uses RDMA atomics (osc/ucx, osc/rdma); only the pt2pt fallback needs the home rank to
-// enter MPI for progress.
+// When all ranks share a node the window is MPI_Win_allocate_shared (Open MPI: osc/sm), and an
+// operation is a CPU atomic. Across nodes it is MPI_Win_allocate, served by RDMA atomics (osc/ucx,
+// osc/rdma); only the pt2pt fallback needs the home rank to enter MPI for progress.
 #pragma once
 #include <cstdint>
 #include <vector>
