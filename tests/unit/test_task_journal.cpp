@@ -14,6 +14,13 @@ using namespace tessera;
 using namespace tessera::tasks;
 
 namespace {
+struct RemoveScratch : ::testing::Environment {
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("tessera-unit-" + std::to_string(::getpid())), ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
 std::string scratch_prefix(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("tessera-unit-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
