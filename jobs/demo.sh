@@ -50,6 +50,8 @@ PY
 
 B=$BIN_DIR
 run affinity rows -- "${LAUNCH[@]}" --bind-to none "$B/tessera-affinity" --report "$OUT_DIR/affinity.json"
+run taskfarm efficiency -- "${LAUNCH[@]}" "$B/tessera-taskfarm" --kernel mandelbrot --width 2048 --height 2048 \
+  --output "$OUT_DIR/taskfarm.h5" --report "$OUT_DIR/taskfarm.json"
 
 echo
 printf '%-12s %-40s %-10s %s\n' app "headline metric" verdict seconds

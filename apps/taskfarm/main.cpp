@@ -209,11 +209,6 @@ bool progress_reaches_a_terminal() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Open MPI 4.1.x (Debian 12 ships 4.1.4): the write data sieving of fbtl/posix overruns its
-  // temporary buffer in some collective writes (heap corruption in mca_fbtl_posix_pwritev, seen
-  // here writing the Mandelbrot image on 3 ranks). Switch it off unless the user chose otherwise;
-  // collective buffering still merges the pieces. Must be set before MPI_Init.
-  ::setenv("OMPI_MCA_fbtl_posix_write_datasieving", "0", 0);
   return mpi::Environment::run(argc, argv, [&](mpi::Environment& env) -> int {
     const auto& world = env.world();
     CLI::App app{"tessera-taskfarm: Pool.map across every rank, with dynamic load balancing", "tessera-taskfarm"};

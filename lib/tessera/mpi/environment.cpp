@@ -27,7 +27,17 @@ const char* to_string(ThreadLevel t) {
 }
 
 namespace {
+// Known MPI library defects that corrupt results, worked around before MPI_Init (the user's own
+// setting always wins: setenv does not overwrite).
+void avoid_known_mpi_bugs() {
+  // Open MPI 4.1.x (Debian 12 ships 4.1.4): the write data sieving of fbtl/posix overruns its
+  // temporary buffer in some collective writes (heap corruption in mca_fbtl_posix_pwritev, seen
+  // writing a 2D dataset from 3 ranks). Collective buffering still merges the pieces without it.
+  ::setenv("OMPI_MCA_fbtl_posix_write_datasieving", "0", 0);
+}
+
 int init_mpi(int& argc, char**& argv, ThreadLevel required) {
+  avoid_known_mpi_bugs();
   int initialized = 0;
   MPI_Initialized(&initialized);
   int provided = MPI_THREAD_SINGLE;
