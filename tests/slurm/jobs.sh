@@ -28,4 +28,17 @@ TESSERA_LAUNCHER=mpirun submit_wait 120 -o aff2.out "$J/affinity.sbatch" || rc=$
 [[ $rc -eq 0 ]] || { cat aff2.out; fail "affinity.sbatch (mpirun) returned $rc"; }
 grep -q '^VERIFIED' aff2.out || fail "affinity (mpirun): no VERIFIED line"
 
+# --- taskfarm: a built-in kernel, then a command file with a failing command -------------------------
+rc=0
+TASKFARM_SIZE=512x512 submit_wait 120 -o tf.out "$J/taskfarm.sbatch" || rc=$?
+[[ $rc -eq 0 ]] || { cat tf.out; fail "taskfarm.sbatch (mandelbrot) returned $rc"; }
+grep -q '^VERIFIED' tf.out || fail "taskfarm: no VERIFIED line"
+h5dump -H "$TESSERA_OUT/taskfarm-$JOB_ID.h5" >tf.h5dump || fail "taskfarm: h5dump cannot read the output"
+grep -q 'GROUP "tasks"' tf.h5dump || fail "taskfarm: no /results/tasks table"
+printf 'echo one\nexit 3\necho three\n' >cmds.txt
+rc=0
+TASKFARM_COMMANDS=$WORK/cmds.txt submit_wait 120 -o tf2.out "$J/taskfarm.sbatch" || rc=$?
+[[ $rc -eq 1 ]] || { cat tf2.out; fail "taskfarm.sbatch with a failing command returned $rc, expected 1"; }
+grep -Eq '1 failed' tf2.out || fail "taskfarm: the failed command is not counted"
+
 echo "slurm.jobs: all job scripts passed"
