@@ -1,0 +1,108 @@
+// tessera/array/evaluate.hpp: produce -> transform -> reduce, one chunk at a time, in one pass.
+//
+// evaluate() is the fused, lazy evaluation of `source |> pipeline |> reductions` over a layout:
+// every local chunk is streamed row by row in tiles of Pipeline::tile elements; each tile is
+// produced by the source, transformed by the whole pipeline and fed to the chunk's accumulator
+// while it sits in L1. OpenMP threads share the chunks.
+//   - out == nullptr (lazy): tiles live in a per-thread scratch buffer; the array is never held,
+//     so reductions of arrays larger than memory cost no page faults at all.
+//   - out != nullptr (materialised): tiles are produced straight into `out`'s storage, which is
+//     written exactly once.
+// Both modes give bitwise the same reductions (see reduce.hpp), at any rank and thread count.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "tessera/array/generator.hpp"
+#include "tessera/array/pipeline.hpp"
+#include "tessera/array/reduce.hpp"
+
+namespace tessera::array {
+
+// A source fills out[0, n) with the input values of the row segment starting at global index g
+// (n consecutive elements along the last dimension). It must be safe to call from several threads.
+template <typename T>
+using Source = std::function<void(const Extents& g, Index n, T* out)>;
+
+// Source of generated values (ones, arange, random:SEED, ...) for an array of `shape`.
+template <typename T>
+Source<T> generator_source(const Generator& gen, const std::vector<Index>& shape) {
+  return [gen, shape](const Extents& g, Index n, T* out) { gen.fill(flat_index(shape, g), n, out); };
+}
+
+// Source reading from an existing array with the same layout (owned elements only).
+template <typename T>
+Source<T> array_source(const DistArray<T>& in) {
+  return [&in](const Extents& g, Index n, T* out) {
+    const T* p = &in.global(g);
+    std::copy(p, p + n, out);
+  };
+}
+
+struct EvalOptions {
+  bool strict = false;  // stop at the first domain error (log of a negative number, ...)
+};
+
+struct EvalResult {
+  Partial total;                  // combined over all ranks (identical on every rank)
+  // First domain error on this rank (strict mode only; rank-local: agree on it collectively).
+  bool domain_error = false;
+  std::string error_op;           // "log"
+  double error_value = 0;         // its input
+  Extents error_index{0, 0, 0};   // global index of the element
+};
+
+// Collective over L.comm(). When `out` is given it must have layout L (ghosts allowed).
+template <typename T>
+EvalResult evaluate(const BlockLayout& L, const Source<T>& source, const Pipeline& pipeline,
+                    DistArray<T>* out = nullptr, const EvalOptions& opt = {}) {
+  const auto chunks = local_chunks(L);
+  std::vector<Partial> parts(chunks.size());
+  struct Err {
+    bool found = false;
+    int op = 0;
+    double value = 0;
+    Extents index{};
+  };
+  std::vector<Err> errs(chunks.size());
+#pragma omp parallel
+  {
+    std::vector<T> scratch(out ? 0 : static_cast<size_t>(Pipeline::tile));
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks.size()); ++c) {
+      const ChunkRef& r = chunks[static_cast<size_t>(c)];
+      ChunkAccumulator acc;
+      Err& err = errs[static_cast<size_t>(c)];
+      for_each_row(r.box, [&](const Extents& g, Index n) {
+        for (Index s = 0; s < n && !err.found; s += Pipeline::tile) {
+          const Index m = std::min(Pipeline::tile, n - s);
+          Extents gs = g;
+          gs[L.ndims() - 1] += s;
+          T* t = out ? &out->global(gs) : scratch.data();
+          source(gs, m, t);
+          const DomainError e = pipeline.apply(t, m, opt.strict);
+          if (e.found()) {
+            err = {true, e.op, e.value, gs};
+            err.index[L.ndims() - 1] += e.offset;
+            return;
+          }
+          acc.add(t, m);
+        }
+      });
+      parts[static_cast<size_t>(c)] = acc.finish();
+    }
+  }
+  EvalResult res;
+  for (const Err& e : errs)
+    if (e.found) {
+      res.domain_error = true;
+      res.error_op = pipeline.ops()[static_cast<size_t>(e.op)].to_string();
+      res.error_value = e.value;
+      res.error_index = e.index;
+      break;
+    }
+  res.total = combine_chunks(L, parts);
+  return res;
+}
+
+}  // namespace tessera::array

@@ -1,0 +1,109 @@
+// tessera/array/reduce.hpp: deterministic reductions (sum, min, max, mean, L2 norm).
+//
+// The result is bitwise identical at any rank count and thread count, because the order of every
+// floating-point addition is fixed by the array's shape and chunk shape alone:
+//   1. inside a chunk, element k (row-major within the chunk) goes to lane k % 8 of a ChunkAccumulator,
+//      and the 8 lanes are added pairwise at the end (vectorisable, and independent of how the chunk
+//      is fed: whole rows, tiles, or one element at a time);
+//   2. the per-chunk partials of all ranks are gathered and combined by a pairwise tree over the
+//      global chunk number.
+// Sums are accumulated in double (also for float data); min and max are exact; NaN propagates.
+#pragma once
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tessera/array/dist_array.hpp"
+#include "tessera/array/map_blocks.hpp"
+
+namespace tessera::array {
+
+enum class Reduction { sum, min, max, mean, l2 };
+
+// "sum", "min", "max", "mean", "l2" (also "norm"); UsageError otherwise.
+Reduction parse_reduction(const std::string& name);
+// "sum,max" -> {sum, max}; duplicates removed, order kept.
+std::vector<Reduction> parse_reductions(const std::string& list);
+const char* to_string(Reduction r);
+
+// Partial results over some elements; combine() merges two (a fixed, order-dependent operation).
+struct Partial {
+  Index count = 0;
+  double sum = 0;
+  double sumsq = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+  bool nan = false;  // some element was NaN: min, max and the sums are NaN
+
+  double mean() const { return count ? sum / static_cast<double>(count) : std::numeric_limits<double>::quiet_NaN(); }
+  double l2() const { return std::sqrt(sumsq); }
+  double value(Reduction r) const;
+  static Partial combine(const Partial& a, const Partial& b);
+};
+
+// Accumulates one chunk's elements in the fixed lane order described above.
+class ChunkAccumulator {
+ public:
+  static constexpr int lanes = 8;
+  ChunkAccumulator() { reset(); }
+  void reset();
+  // The next n elements of the chunk (row-major within the chunk).
+  template <typename T>
+  void add(const T* x, Index n) {
+    Index i = 0;
+    for (; i < n && pos_ % lanes != 0; ++i) add_one(x[i]);  // reach a lane boundary
+    const Index full = (n - i) / lanes * lanes;
+    for (Index b = 0; b < full; b += lanes) {
+      const T* y = x + i + b;
+      for (int l = 0; l < lanes; ++l) {
+        const double v = static_cast<double>(y[l]);
+        s_[l] += v;
+        q_[l] += v * v;
+        lo_[l] = v < lo_[l] ? v : lo_[l];
+        hi_[l] = v > hi_[l] ? v : hi_[l];
+        nan_[l] |= v != v;
+      }
+    }
+    pos_ += full;
+    for (i += full; i < n; ++i) add_one(x[i]);
+  }
+  Partial finish() const;
+
+ private:
+  template <typename T>
+  void add_one(T x) {
+    const int l = static_cast<int>(pos_ % lanes);
+    const double v = static_cast<double>(x);
+    s_[l] += v;
+    q_[l] += v * v;
+    lo_[l] = v < lo_[l] ? v : lo_[l];
+    hi_[l] = v > hi_[l] ? v : hi_[l];
+    nan_[l] |= v != v;
+    ++pos_;
+  }
+  double s_[lanes], q_[lanes], lo_[lanes], hi_[lanes];
+  unsigned char nan_[lanes];
+  Index pos_ = 0;
+};
+
+// Pairwise (tree) combination in the given order: the same bits for the same sequence.
+Partial combine_in_order(const std::vector<Partial>& parts);
+// Collective over L.comm(): gathers every rank's per-chunk partials (`local` in local_chunks(L)
+// order) and combines them in global chunk order. Every rank gets the same result.
+Partial combine_chunks(const BlockLayout& L, const std::vector<Partial>& local);
+
+// Deterministic reduction of a DistArray's owned elements (collective).
+template <typename T>
+Partial reduce(const DistArray<T>& a) {
+  const auto chunks = local_chunks(a.layout());
+  std::vector<Partial> parts(chunks.size());
+  for_each_local_chunk(chunks, [&](const ChunkRef& r) {
+    ChunkAccumulator acc;
+    detail::view_of<const T>(a, r).for_each_row([&](const T* row, Index n, const Extents&) { acc.add(row, n); });
+    parts[static_cast<size_t>(r.local)] = acc.finish();
+  });
+  return combine_chunks(a.layout(), parts);
+}
+
+}  // namespace tessera::array
