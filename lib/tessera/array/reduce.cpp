@@ -61,12 +61,9 @@ Partial Partial::combine(const Partial& a, const Partial& b) {
 }
 
 void ChunkAccumulator::reset() {
-  for (int l = 0; l < lanes; ++l) {
-    s_[l] = q_[l] = 0;
-    lo_[l] = std::numeric_limits<double>::infinity();
-    hi_[l] = -std::numeric_limits<double>::infinity();
-    nan_[l] = 0;
-  }
+  for (int l = 0; l < lanes; ++l) s_[l] = q_[l] = 0;
+  lo_ = std::numeric_limits<double>::infinity();
+  hi_ = -std::numeric_limits<double>::infinity();
   pos_ = 0;
 }
 
@@ -80,11 +77,9 @@ Partial ChunkAccumulator::finish() const {
   p.count = pos_;
   p.sum = s[0];
   p.sumsq = q[0];
-  for (int l = 0; l < lanes; ++l) {
-    p.min = lo_[l] < p.min ? lo_[l] : p.min;
-    p.max = hi_[l] > p.max ? hi_[l] : p.max;
-    p.nan = p.nan || nan_[l];
-  }
+  p.min = lo_;
+  p.max = hi_;
+  for (int l = 0; l < lanes; ++l) p.nan = p.nan || std::isnan(q_[l]);
   return p;
 }
 

@@ -4,7 +4,7 @@
 // floating-point addition is fixed by the array's shape and chunk shape alone:
 //   1. inside a chunk, element k (row-major within the chunk) goes to lane k % 8 of a ChunkAccumulator,
 //      and the 8 lanes are added pairwise at the end (vectorisable, and independent of how the chunk
-//      is fed: whole rows, tiles, or one element at a time);
+//      is fed: whole rows, tiles, or one element at a time; min and max need no order at all);
 //   2. the per-chunk partials of all ranks are gathered and combined by a pairwise tree over the
 //      global chunk number.
 // Sums are accumulated in double (also for float data); min and max are exact; NaN propagates.
@@ -54,17 +54,8 @@ class ChunkAccumulator {
     Index i = 0;
     for (; i < n && pos_ % lanes != 0; ++i) add_one(x[i]);  // reach a lane boundary
     const Index full = (n - i) / lanes * lanes;
-    for (Index b = 0; b < full; b += lanes) {
-      const T* y = x + i + b;
-      for (int l = 0; l < lanes; ++l) {
-        const double v = static_cast<double>(y[l]);
-        s_[l] += v;
-        q_[l] += v * v;
-        lo_[l] = v < lo_[l] ? v : lo_[l];
-        hi_[l] = v > hi_[l] ? v : hi_[l];
-        nan_[l] |= v != v;
-      }
-    }
+    add_lanes(x + i, full);
+    min_max(x + i, full, lo_, hi_);
     pos_ += full;
     for (i += full; i < n; ++i) add_one(x[i]);
   }
@@ -77,13 +68,55 @@ class ChunkAccumulator {
     const double v = static_cast<double>(x);
     s_[l] += v;
     q_[l] += v * v;
-    lo_[l] = v < lo_[l] ? v : lo_[l];
-    hi_[l] = v > hi_[l] ? v : hi_[l];
-    nan_[l] |= v != v;
+    lo_ = v < lo_ ? v : lo_;
+    hi_ = v > hi_ ? v : hi_;
     ++pos_;
   }
-  double s_[lanes], q_[lanes], lo_[lanes], hi_[lanes];
-  unsigned char nan_[lanes];
+  // Whole groups of `lanes` elements: element l of each group into lane l (vectorised).
+  template <typename T>
+  void add_lanes(const T* y, Index full) {
+    // local copies, so that the compiler keeps them in registers (y might alias the members)
+    double s[lanes], q[lanes];
+    for (int l = 0; l < lanes; ++l) s[l] = s_[l], q[l] = q_[l];
+    for (Index b = 0; b < full; b += lanes, y += lanes)
+      for (int l = 0; l < lanes; ++l) {
+        const double v = static_cast<double>(y[l]);
+        s[l] += v;
+        q[l] += v * v;  // NaN here iff some element was NaN (a square is never -inf)
+      }
+    for (int l = 0; l < lanes; ++l) s_[l] = s[l], q_[l] = q[l];
+  }
+  // min and max do not depend on the order, so any vectorisation is fine; NaN is ignored here
+  // (the sums of squares carry it).
+  template <typename T>
+  static void min_max(const T* y, Index n, double& lo, double& hi) {
+    Index i = 0;
+#if defined(__GNUC__)
+    typedef double v2d __attribute__((vector_size(16)));
+    v2d l0 = {lo, lo}, l1 = l0, h0 = {hi, hi}, h1 = h0;
+    for (; i + 4 <= n; i += 4) {
+      const v2d a = {static_cast<double>(y[i]), static_cast<double>(y[i + 1])};
+      const v2d b = {static_cast<double>(y[i + 2]), static_cast<double>(y[i + 3])};
+      l0 = a < l0 ? a : l0;
+      l1 = b < l1 ? b : l1;
+      h0 = a > h0 ? a : h0;
+      h1 = b > h1 ? b : h1;
+    }
+    for (int k = 0; k < 2; ++k) {
+      lo = l0[k] < lo ? l0[k] : lo;
+      lo = l1[k] < lo ? l1[k] : lo;
+      hi = h0[k] > hi ? h0[k] : hi;
+      hi = h1[k] > hi ? h1[k] : hi;
+    }
+#endif
+    for (; i < n; ++i) {
+      const double v = static_cast<double>(y[i]);
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+    }
+  }
+  double s_[lanes], q_[lanes];
+  double lo_, hi_;
   Index pos_ = 0;
 };
 
