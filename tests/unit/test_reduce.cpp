@@ -1,0 +1,115 @@
+// The chunk accumulator's result does not depend on how a chunk is fed, and the pieces of the
+// deterministic reduction (lanes, pairwise trees, NaN handling, parsing) behave as documented.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "tessera/array/reduce.hpp"
+#include "tessera/core/error.hpp"
+
+using namespace tessera;
+using array::ChunkAccumulator;
+using array::Partial;
+using array::Reduction;
+
+namespace {
+bool same(const Partial& a, const Partial& b) {
+  auto eq = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  return a.count == b.count && eq(a.sum, b.sum) && eq(a.sumsq, b.sumsq) && eq(a.min, b.min) && eq(a.max, b.max) &&
+         a.nan == b.nan;
+}
+}  // namespace
+
+TEST(ChunkAccumulator, SameBitsHoweverTheChunkIsFed) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(-1e3, 1e3);
+  const Index n = 12345;
+  std::vector<double> x(static_cast<size_t>(n));
+  for (auto& v : x) v = u(rng) * std::pow(10.0, static_cast<int>(rng() % 9) - 4);  // wide dynamic range
+  ChunkAccumulator whole;
+  whole.add(x.data(), n);
+  const Partial ref = whole.finish();
+  for (int trial = 0; trial < 30; ++trial) {
+    ChunkAccumulator acc;
+    Index i = 0;
+    while (i < n) {
+      const Index m = std::min<Index>(n - i, 1 + static_cast<Index>(rng() % 700));  // rows, tiles, odd pieces
+      acc.add(x.data() + i, m);
+      i += m;
+    }
+    ASSERT_TRUE(same(acc.finish(), ref)) << "trial " << trial;
+  }
+  ChunkAccumulator one;
+  for (double v : x) one.add(&v, 1);
+  EXPECT_TRUE(same(one.finish(), ref));
+  EXPECT_EQ(ref.count, n);
+}
+
+TEST(ChunkAccumulator, LanesAreTheDocumentedOrder) {
+  // element k goes to lane k % 8; lanes are added pairwise: ((0+1)+(2+3))+((4+5)+(6+7))
+  std::vector<double> x{1e16, 1, -1e16, 1, 3, 5, 7, 9, 2, 2};
+  ChunkAccumulator acc;
+  acc.add(x.data(), static_cast<Index>(x.size()));
+  double lane[8] = {1e16 + 2, 1 + 2, -1e16, 1, 3, 5, 7, 9};
+  const double expect = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  EXPECT_EQ(acc.finish().sum, expect);
+}
+
+TEST(ChunkAccumulator, FloatsAccumulateInDouble) {
+  std::vector<float> x(1 << 20, 1.0f);
+  x[0] = 16777216.0f;  // 2^24: a float sum would stop growing
+  ChunkAccumulator acc;
+  acc.add(x.data(), static_cast<Index>(x.size()));
+  EXPECT_EQ(acc.finish().sum, 16777216.0 + (1 << 20) - 1);
+}
+
+TEST(ChunkAccumulator, NaNPropagatesAndInfinitiesDoNotMakeNaN) {
+  std::vector<double> x{1, 2, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), 5};
+  ChunkAccumulator a;
+  a.add(x.data(), 5);
+  const Partial p = a.finish();
+  EXPECT_FALSE(p.nan);
+  EXPECT_EQ(p.value(Reduction::min), -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(p.value(Reduction::max), std::numeric_limits<double>::infinity());
+  x[1] = std::nan("");
+  ChunkAccumulator b;
+  b.add(x.data(), 5);
+  const Partial q = b.finish();
+  EXPECT_TRUE(q.nan);
+  EXPECT_TRUE(std::isnan(q.value(Reduction::min)));
+  EXPECT_TRUE(std::isnan(q.value(Reduction::max)));
+}
+
+TEST(Partial, ValuesAndPairwiseCombination) {
+  std::vector<Partial> parts;
+  for (int c = 0; c < 7; ++c) {
+    ChunkAccumulator a;
+    const double v[3] = {double(c), double(c) + 0.5, -double(c)};
+    a.add(v, 3);
+    parts.push_back(a.finish());
+  }
+  const Partial t = array::combine_in_order(parts);
+  EXPECT_EQ(t.count, 21);
+  EXPECT_DOUBLE_EQ(t.value(Reduction::sum), 21 + 3.5);
+  EXPECT_DOUBLE_EQ(t.value(Reduction::mean), (21 + 3.5) / 21);
+  EXPECT_EQ(t.value(Reduction::min), -6);
+  EXPECT_EQ(t.value(Reduction::max), 6.5);
+  double sq = 0;
+  for (int c = 0; c < 7; ++c) sq += 2.0 * c * c + (c + 0.5) * (c + 0.5);
+  EXPECT_DOUBLE_EQ(t.value(Reduction::l2), std::sqrt(sq));
+  // the tree over 7 leaves: ((0+1)+(2+3))+((4+5)+6)
+  const Partial manual = Partial::combine(
+      Partial::combine(Partial::combine(parts[0], parts[1]), Partial::combine(parts[2], parts[3])),
+      Partial::combine(Partial::combine(parts[4], parts[5]), parts[6]));
+  EXPECT_TRUE(same(t, manual));
+  EXPECT_EQ(array::combine_in_order({}).count, 0);
+}
+
+TEST(Reductions, Parse) {
+  EXPECT_EQ(array::parse_reductions("sum,max"), (std::vector<Reduction>{Reduction::sum, Reduction::max}));
+  EXPECT_EQ(array::parse_reductions("l2,sum,l2,norm"), (std::vector<Reduction>{Reduction::l2, Reduction::sum}));
+  EXPECT_THROW(array::parse_reductions("sum,median"), UsageError);
+  EXPECT_STREQ(array::to_string(Reduction::mean), "mean");
+}
