@@ -191,6 +191,7 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
   // ---- compute: produce -> pipeline -> reduce, fused, one chunk at a time ----
   array::EvalOptions eo;
   eo.strict = o.strict;
+  eo.needs = array::Needs::of(p.reductions);
   std::vector<double> times;
   array::EvalResult res;
   bool repeatable = true;
@@ -257,7 +258,8 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
   log::info("tessera-mapblocks: {} {} in {} chunks over a {} grid ({} ranks x {} threads), {}", shape_to_string(p.shape),
             o.dtype, shape_to_string(p.chunks), L.grid().to_string(), world.size(), threads,
             materialise ? "materialised" : "lazy (never held in memory)");
-  log::info("  init {}, ops {}", p.from_file ? o.init : p.gen.to_string(), p.pipeline.to_string());
+  log::info("  init {}, ops {} (fused, {} kernel)", p.from_file ? o.init : p.gen.to_string(), p.pipeline.to_string(),
+            array::tile_kernel_isa());
   for (const auto& c : verdict.checks)
     log::info("  {:<4} = {:<24.17g} expected {:.17g} (tolerance {:.3g}){}", c.name, c.got, c.expected, c.tolerance,
               c.ok ? "" : "  <-- MISMATCH");
@@ -281,6 +283,7 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
     rep.parameter("init", p.from_file ? o.init : p.gen.to_string());
     rep.parameter("ops", p.pipeline.to_string());
     rep.parameter("mode", materialise ? "materialised" : "lazy");
+    rep.parameter("kernel_isa", array::tile_kernel_isa());
     rep.parameter("repeat", o.repeat);
     rep.parameter("output", o.common.output);
     rep.set_run({{"ranks", world.size()}, {"threads", threads}, {"nodes", env.num_nodes()}});

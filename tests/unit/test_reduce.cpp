@@ -7,6 +7,7 @@
 #include <random>
 
 #include "tessera/array/reduce.hpp"
+#include "tessera/array/tile_kernel.hpp"
 #include "tessera/core/error.hpp"
 
 using namespace tessera;
@@ -112,4 +113,63 @@ TEST(Reductions, Parse) {
   EXPECT_EQ(array::parse_reductions("l2,sum,l2,norm"), (std::vector<Reduction>{Reduction::l2, Reduction::sum}));
   EXPECT_THROW(array::parse_reductions("sum,median"), UsageError);
   EXPECT_STREQ(array::to_string(Reduction::mean), "mean");
+}
+
+TEST(ChunkAccumulator, OnlyWhatIsNeededIsAccumulatedAndTheSumDoesNotChange) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<double> x(1001);
+  for (auto& v : x) v = u(rng);
+  ChunkAccumulator all, sum_only(array::Needs::of({Reduction::sum})), ext(array::Needs::of({Reduction::max}));
+  for (auto* a : {&all, &sum_only, &ext}) {
+    a->add(x.data(), 3);  // a prefix off the lane boundary, then the rest
+    a->add(x.data() + 3, 998);
+  }
+  const Partial pa = all.finish(), ps = sum_only.finish(), pe = ext.finish();
+  EXPECT_EQ(std::memcmp(&pa.sum, &ps.sum, sizeof(double)), 0);
+  EXPECT_EQ(ps.sumsq, 0.0);
+  EXPECT_TRUE(std::isinf(ps.min));
+  EXPECT_EQ(pe.max, pa.max);
+  EXPECT_EQ(pe.min, pa.min);
+  EXPECT_EQ(pe.sum, 0.0);
+  EXPECT_EQ(array::Needs::of({Reduction::mean}).sum, true);
+  EXPECT_EQ(array::Needs::of({Reduction::mean}).extrema, false);
+  EXPECT_EQ(array::Needs::of({Reduction::l2}).sumsq, true);
+}
+
+// The library's tile kernel runs in an instruction-set clone chosen at run time (AVX2 where the CPU
+// has it); this test's own code is compiled for the baseline. They must agree bit for bit.
+TEST(TileKernel, RunTimeClonesGiveTheBaselineBits) {
+  const array::Pipeline p = array::Pipeline::parse({"scale:1.7", "add:-0.3", "square", "sqrt", "exp"});
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(-2, 2);
+  for (Index n : {Index{1}, Index{7}, Index{8}, Index{999}, Index{4096}}) {
+    std::vector<double> x(static_cast<size_t>(n));
+    for (auto& v : x) v = u(rng);
+    std::vector<float> xf(x.begin(), x.end());
+    auto y = x;
+    auto yf = xf;
+    ChunkAccumulator kernel_acc, base_acc, kernel_f, base_f;
+    array::transform_and_accumulate(p, y.data(), n, false, &kernel_acc);
+    array::transform_and_accumulate(p, yf.data(), n, false, &kernel_f);
+    for (auto& v : x) v = p.apply_one(v);
+    for (auto& v : xf) v = p.apply_one(v);
+    base_acc.add(x.data(), n);
+    base_f.add(xf.data(), n);
+    EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size() * sizeof(double)), 0) << n;
+    EXPECT_EQ(std::memcmp(xf.data(), yf.data(), xf.size() * sizeof(float)), 0) << n;
+    EXPECT_TRUE(same(kernel_acc.finish(), base_acc.finish())) << n;
+    EXPECT_TRUE(same(kernel_f.finish(), base_f.finish())) << n;
+    // and the generating variant equals fill-then-transform
+    const auto gen = array::Generator::parse("random:4");
+    std::vector<double> g1(static_cast<size_t>(n)), g2(static_cast<size_t>(n));
+    ChunkAccumulator a1, a2;
+    array::generate_transform_accumulate(gen, 12345, p, g1.data(), n, false, &a1);
+    gen.fill(12345, n, g2.data());
+    array::transform_and_accumulate(p, g2.data(), n, false, &a2);
+    EXPECT_EQ(std::memcmp(g1.data(), g2.data(), g1.size() * sizeof(double)), 0) << n;
+    EXPECT_TRUE(same(a1.finish(), a2.finish())) << n;
+  }
+  const std::string isa = array::tile_kernel_isa();
+  EXPECT_TRUE(isa == "avx2" || isa == "baseline") << isa;
 }

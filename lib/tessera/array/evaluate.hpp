@@ -11,36 +11,62 @@
 // Both modes give bitwise the same reductions (see reduce.hpp), at any rank and thread count.
 #pragma once
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 #include "tessera/array/generator.hpp"
 #include "tessera/array/pipeline.hpp"
 #include "tessera/array/reduce.hpp"
+#include "tessera/array/tile_kernel.hpp"
 
 namespace tessera::array {
 
-// A source fills out[0, n) with the input values of the row segment starting at global index g
-// (n consecutive elements along the last dimension). It must be safe to call from several threads.
+// Where evaluate() gets its input: fills out[0, n) with the values of the row segment that starts
+// at global index g (n consecutive elements along the last dimension). Any callable works; sources
+// made by generator_source() are recognised, so the values are produced inside the vectorised
+// tile kernel instead of through a function call. Must be safe to call from several threads.
 template <typename T>
-using Source = std::function<void(const Extents& g, Index n, T* out)>;
+class Source {
+ public:
+  using Fill = std::function<void(const Extents& g, Index n, T* out)>;
+  template <typename F, typename = std::enable_if_t<std::is_invocable_v<F&, const Extents&, Index, T*>>>
+  Source(F f) : fill_(std::move(f)) {}  // NOLINT: implicit, any callable is a source
+  static Source generated(const Generator& gen, std::vector<Index> shape) {
+    Source s([gen, shape](const Extents& g, Index n, T* out) { gen.fill(flat_index(shape, g), n, out); });
+    s.gen_ = gen;
+    s.has_gen_ = true;
+    s.shape_ = std::move(shape);
+    return s;
+  }
+  void operator()(const Extents& g, Index n, T* out) const { fill_(g, n, out); }
+  const Generator* generator() const { return has_gen_ ? &gen_ : nullptr; }
+  const std::vector<Index>& shape() const { return shape_; }
+
+ private:
+  Fill fill_;
+  Generator gen_;
+  bool has_gen_ = false;
+  std::vector<Index> shape_;
+};
 
 // Source of generated values (ones, arange, random:SEED, ...) for an array of `shape`.
 template <typename T>
 Source<T> generator_source(const Generator& gen, const std::vector<Index>& shape) {
-  return [gen, shape](const Extents& g, Index n, T* out) { gen.fill(flat_index(shape, g), n, out); };
+  return Source<T>::generated(gen, shape);
 }
 
 // Source reading from an existing array with the same layout (owned elements only).
 template <typename T>
 Source<T> array_source(const DistArray<T>& in) {
-  return [&in](const Extents& g, Index n, T* out) {
+  return Source<T>([&in](const Extents& g, Index n, T* out) {
     const T* p = &in.global(g);
     std::copy(p, p + n, out);
-  };
+  });
 }
 
 struct EvalOptions {
   bool strict = false;  // stop at the first domain error (log of a negative number, ...)
+  Needs needs;          // accumulations to make (default all; Needs::of(reductions) for less work)
 };
 
 struct EvalResult {
@@ -65,13 +91,14 @@ EvalResult evaluate(const BlockLayout& L, const Source<T>& source, const Pipelin
     Extents index{};
   };
   std::vector<Err> errs(chunks.size());
+  const Generator* gen = source.generator();
 #pragma omp parallel
   {
     std::vector<T> scratch(out ? 0 : static_cast<size_t>(Pipeline::tile));
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks.size()); ++c) {
       const ChunkRef& r = chunks[static_cast<size_t>(c)];
-      ChunkAccumulator acc;
+      ChunkAccumulator acc(opt.needs);
       Err& err = errs[static_cast<size_t>(c)];
       for_each_row(r.box, [&](const Extents& g, Index n) {
         for (Index s = 0; s < n && !err.found; s += Pipeline::tile) {
@@ -79,14 +106,14 @@ EvalResult evaluate(const BlockLayout& L, const Source<T>& source, const Pipelin
           Extents gs = g;
           gs[L.ndims() - 1] += s;
           T* t = out ? &out->global(gs) : scratch.data();
-          source(gs, m, t);
-          const DomainError e = pipeline.apply(t, m, opt.strict);
+          const DomainError e =
+              gen ? generate_transform_accumulate(*gen, flat_index(source.shape(), gs), pipeline, t, m, opt.strict, &acc)
+                  : (source(gs, m, t), transform_and_accumulate(pipeline, t, m, opt.strict, &acc));
           if (e.found()) {
             err = {true, e.op, e.value, gs};
             err.index[L.ndims() - 1] += e.offset;
             return;
           }
-          acc.add(t, m);
         }
       });
       parts[static_cast<size_t>(c)] = acc.finish();

@@ -10,6 +10,14 @@
 
 #include "tessera/core/box.hpp"
 
+#ifndef TESSERA_ALWAYS_INLINE
+#if defined(__GNUC__)
+#define TESSERA_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TESSERA_ALWAYS_INLINE inline
+#endif
+#endif
+
 namespace tessera::array {
 
 class Generator {
@@ -32,7 +40,7 @@ class Generator {
   // Value of the element at global flat index i. random: uniform in [0, 1), 53 random bits for
   // double, 24 for float (so a float is never rounded up to 1).
   template <typename T>
-  T value(Index i) const {
+  TESSERA_ALWAYS_INLINE T value(Index i) const {
     switch (kind_) {
       case Kind::zeros: return T(0);
       case Kind::ones: return T(1);
@@ -45,7 +53,7 @@ class Generator {
   }
   // out[k] = value(first + k) for k in [0, n): one row segment.
   template <typename T>
-  void fill(Index first, Index n, T* out) const {
+  TESSERA_ALWAYS_INLINE void fill(Index first, Index n, T* out) const {
     switch (kind_) {
       case Kind::zeros:
       case Kind::ones: {

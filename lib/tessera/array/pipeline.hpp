@@ -16,6 +16,15 @@
 
 #include "tessera/core/box.hpp"
 
+// Forces inlining into the instruction-set-specific clones of the hot loops (tile_kernel.cpp).
+#ifndef TESSERA_ALWAYS_INLINE
+#if defined(__GNUC__)
+#define TESSERA_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TESSERA_ALWAYS_INLINE inline
+#endif
+#endif
+
 namespace tessera::array {
 
 enum class OpKind { square, sqrt, abs, exp, log, scale, add, pow, clip };
@@ -114,7 +123,7 @@ class Pipeline {
   // an operation's domain and reports it (x is then partly transformed); otherwise IEEE rules apply
   // (log(-1) is NaN) and nothing is reported.
   template <typename T>
-  DomainError apply(T* x, Index n, bool strict = false) const {
+  TESSERA_ALWAYS_INLINE DomainError apply(T* x, Index n, bool strict = false) const {
     for (Index s = 0; s < n; s += tile) {
       const Index m = std::min(tile, n - s);
       T* t = x + s;
@@ -131,14 +140,14 @@ class Pipeline {
 
  private:
   template <typename T>
-  static DomainError find_domain_error(const Op& op, int k, const T* t, Index m) {
+  TESSERA_ALWAYS_INLINE static DomainError find_domain_error(const Op& op, int k, const T* t, Index m) {
     for (Index i = 0; i < m; ++i)
       if (op.domain_error(t[i])) return {k, i, static_cast<double>(t[i])};
     return {};
   }
   // One simple loop per operation, so the compiler vectorises each.
   template <typename T>
-  static void apply_op(const Op& op, T* t, Index m) {
+  TESSERA_ALWAYS_INLINE static void apply_op(const Op& op, T* t, Index m) {
     const T a = static_cast<T>(op.a), b = static_cast<T>(op.b);
     switch (op.kind) {
       case OpKind::square:

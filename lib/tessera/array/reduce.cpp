@@ -60,10 +60,21 @@ Partial Partial::combine(const Partial& a, const Partial& b) {
   return r;
 }
 
+Needs Needs::of(const std::vector<Reduction>& rs) {
+  Needs n{false, false, false};
+  for (Reduction r : rs) {
+    if (r == Reduction::sum || r == Reduction::mean) n.sum = true;
+    if (r == Reduction::l2) n.sumsq = true;
+    if (r == Reduction::min || r == Reduction::max) n.extrema = true;
+  }
+  return n;
+}
+
 void ChunkAccumulator::reset() {
   for (int l = 0; l < lanes; ++l) s_[l] = q_[l] = 0;
   lo_ = std::numeric_limits<double>::infinity();
   hi_ = -std::numeric_limits<double>::infinity();
+  nan_ = false;
   pos_ = 0;
 }
 
@@ -73,13 +84,16 @@ Partial ChunkAccumulator::finish() const {
   for (int l = 0; l < lanes; ++l) s[l] = s_[l], q[l] = q_[l];
   for (int w = 1; w < lanes; w *= 2)
     for (int l = 0; l + w < lanes; l += 2 * w) s[l] += s[l + w], q[l] += q[l + w];
+  // what was not asked for keeps its initial value (so it cannot depend on how the chunk was fed)
   Partial p;
   p.count = pos_;
-  p.sum = s[0];
-  p.sumsq = q[0];
-  p.min = lo_;
-  p.max = hi_;
-  for (int l = 0; l < lanes; ++l) p.nan = p.nan || std::isnan(q_[l]);
+  if (needs_.sum) p.sum = s[0];
+  if (needs_.sumsq) p.sumsq = q[0];
+  if (needs_.extrema) {
+    p.min = lo_;
+    p.max = hi_;
+    p.nan = nan_;
+  }
   return p;
 }
 

@@ -16,6 +16,7 @@
 
 #include "tessera/array/dist_array.hpp"
 #include "tessera/array/map_blocks.hpp"
+#include "tessera/array/pipeline.hpp"
 
 namespace tessera::array {
 
@@ -26,6 +27,15 @@ Reduction parse_reduction(const std::string& name);
 // "sum,max" -> {sum, max}; duplicates removed, order kept.
 std::vector<Reduction> parse_reductions(const std::string& list);
 const char* to_string(Reduction r);
+
+// Which accumulations a set of reductions needs (the others are skipped: less work per element).
+struct Needs {
+  bool sum = true;      // sum, mean
+  bool sumsq = true;    // l2
+  bool extrema = true;  // min, max
+  static Needs all() { return {}; }
+  static Needs of(const std::vector<Reduction>& rs);
+};
 
 // Partial results over some elements; combine() merges two (a fixed, order-dependent operation).
 struct Partial {
@@ -42,20 +52,22 @@ struct Partial {
   static Partial combine(const Partial& a, const Partial& b);
 };
 
-// Accumulates one chunk's elements in the fixed lane order described above.
+// Accumulates one chunk's elements in the fixed lane order described above. Only the accumulations
+// in `needs` are made; the fields of the Partial that were not asked for keep their initial values.
 class ChunkAccumulator {
  public:
   static constexpr int lanes = 8;
-  ChunkAccumulator() { reset(); }
+  explicit ChunkAccumulator(Needs needs = {}) : needs_(needs) { reset(); }
   void reset();
+  const Needs& needs() const { return needs_; }
   // The next n elements of the chunk (row-major within the chunk).
   template <typename T>
-  void add(const T* x, Index n) {
+  TESSERA_ALWAYS_INLINE void add(const T* x, Index n) {
     Index i = 0;
     for (; i < n && pos_ % lanes != 0; ++i) add_one(x[i]);  // reach a lane boundary
     const Index full = (n - i) / lanes * lanes;
-    add_lanes(x + i, full);
-    min_max(x + i, full, lo_, hi_);
+    if (needs_.sum || needs_.sumsq) add_lanes(x + i, full);
+    if (needs_.extrema) min_max(x + i, full, lo_, hi_, nan_);
     pos_ += full;
     for (i += full; i < n; ++i) add_one(x[i]);
   }
@@ -63,37 +75,44 @@ class ChunkAccumulator {
 
  private:
   template <typename T>
-  void add_one(T x) {
+  TESSERA_ALWAYS_INLINE void add_one(T x) {
     const int l = static_cast<int>(pos_ % lanes);
     const double v = static_cast<double>(x);
     s_[l] += v;
     q_[l] += v * v;
     lo_ = v < lo_ ? v : lo_;
     hi_ = v > hi_ ? v : hi_;
+    nan_ = nan_ || v != v;
     ++pos_;
   }
   // Whole groups of `lanes` elements: element l of each group into lane l (vectorised).
   template <typename T>
-  void add_lanes(const T* y, Index full) {
+  TESSERA_ALWAYS_INLINE void add_lanes(const T* y, Index full) {
     // local copies, so that the compiler keeps them in registers (y might alias the members)
     double s[lanes], q[lanes];
     for (int l = 0; l < lanes; ++l) s[l] = s_[l], q[l] = q_[l];
-    for (Index b = 0; b < full; b += lanes, y += lanes)
-      for (int l = 0; l < lanes; ++l) {
-        const double v = static_cast<double>(y[l]);
-        s[l] += v;
-        q[l] += v * v;  // NaN here iff some element was NaN (a square is never -inf)
-      }
+    if (needs_.sumsq) {
+      for (Index b = 0; b < full; b += lanes, y += lanes)
+        for (int l = 0; l < lanes; ++l) {
+          const double v = static_cast<double>(y[l]);
+          s[l] += v;
+          q[l] += v * v;
+        }
+    } else {
+      for (Index b = 0; b < full; b += lanes, y += lanes)
+        for (int l = 0; l < lanes; ++l) s[l] += static_cast<double>(y[l]);
+    }
     for (int l = 0; l < lanes; ++l) s_[l] = s[l], q_[l] = q[l];
   }
-  // min and max do not depend on the order, so any vectorisation is fine; NaN is ignored here
-  // (the sums of squares carry it).
+  // min and max do not depend on the order, so any vectorisation is fine; NaN is tracked apart.
   template <typename T>
-  static void min_max(const T* y, Index n, double& lo, double& hi) {
+  TESSERA_ALWAYS_INLINE static void min_max(const T* y, Index n, double& lo, double& hi, bool& nan) {
     Index i = 0;
 #if defined(__GNUC__)
     typedef double v2d __attribute__((vector_size(16)));
+    typedef long long v2l __attribute__((vector_size(16)));
     v2d l0 = {lo, lo}, l1 = l0, h0 = {hi, hi}, h1 = h0;
+    v2l bad = {0, 0};
     for (; i + 4 <= n; i += 4) {
       const v2d a = {static_cast<double>(y[i]), static_cast<double>(y[i + 1])};
       const v2d b = {static_cast<double>(y[i + 2]), static_cast<double>(y[i + 3])};
@@ -101,22 +120,27 @@ class ChunkAccumulator {
       l1 = b < l1 ? b : l1;
       h0 = a > h0 ? a : h0;
       h1 = b > h1 ? b : h1;
+      bad |= (a != a) | (b != b);
     }
     for (int k = 0; k < 2; ++k) {
       lo = l0[k] < lo ? l0[k] : lo;
       lo = l1[k] < lo ? l1[k] : lo;
       hi = h0[k] > hi ? h0[k] : hi;
       hi = h1[k] > hi ? h1[k] : hi;
+      nan = nan || bad[k] != 0;
     }
 #endif
     for (; i < n; ++i) {
       const double v = static_cast<double>(y[i]);
       lo = v < lo ? v : lo;
       hi = v > hi ? v : hi;
+      nan = nan || v != v;
     }
   }
+  Needs needs_;
   double s_[lanes], q_[lanes];
   double lo_, hi_;
+  bool nan_ = false;
   Index pos_ = 0;
 };
 
