@@ -173,3 +173,57 @@ TEST(TileKernel, RunTimeClonesGiveTheBaselineBits) {
   const std::string isa = array::tile_kernel_isa();
   EXPECT_TRUE(isa == "avx2" || isa == "baseline") << isa;
 }
+
+namespace {
+// The plain, element-by-element reference of fused_tile, compiled in this test (baseline ISA).
+template <typename T>
+void reference_tile(const array::Generator* gen, Index first, const array::Pipeline& p, T* t, Index m,
+                    ChunkAccumulator& acc) {
+  for (Index i = 0; i < m; ++i) {
+    T x = gen ? gen->value<T>(first + i) : t[i];
+    x = p.apply_one(x);
+    t[i] = x;
+    acc.add_one(x);
+  }
+}
+
+template <typename T>
+void check_fused_tile(const std::string& pipeline, const std::string& init, Index offset, Index m,
+                      const array::Needs& needs) {
+  const array::Pipeline p = array::Pipeline::parse({pipeline});
+  const auto gen = array::Generator::parse(init == "memory" ? "random:8" : init);
+  const array::Generator* g = init == "memory" ? nullptr : &gen;
+  std::vector<T> prefix(static_cast<size_t>(offset), T(0.25));
+  std::vector<T> input(static_cast<size_t>(m));
+  gen.fill(1000, m, input.data());
+  for (auto& v : input) v = v * T(3) - T(1);  // negative values too (abs, clip)
+  for (bool store : {true, false}) {
+    ChunkAccumulator fast(needs), ref(needs);
+    fast.add(prefix.data(), offset);  // the tile starts off a lane boundary
+    ref.add(prefix.data(), offset);
+    std::vector<T> a = input, b = input;
+    array::fused_tile(g, 1000, p, a.data(), m, store, false, &fast);
+    reference_tile(g, 1000, p, b.data(), m, ref);
+    ASSERT_TRUE(same(fast.finish(), ref.finish()))
+        << pipeline << " " << init << " offset " << offset << " m " << m << " store " << store;
+    if (store) ASSERT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(T)), 0) << pipeline << " " << init << " " << m;
+  }
+}
+}  // namespace
+
+// Register-level fusion (native operations: square, scale, add, abs, clip) and the pass-based path
+// (exp, log, ...) against the element-by-element reference: same values, same accumulator bits,
+// for every input kind, tile length, lane offset and set of needs.
+TEST(TileKernel, FusedTilesMatchTheElementByElementReference) {
+  const std::vector<array::Needs> needs{array::Needs::all(), array::Needs::of({Reduction::sum}),
+                                        array::Needs::of({Reduction::max})};
+  for (const char* pl : {"scale:1.7,add:-0.3,square,abs,clip:0.1:3", "square", "abs,clip:-0.5:0.5",
+                         "scale:2,exp,add:1,log"})
+    for (const char* init : {"ones", "arange", "random:3", "memory"})
+      for (Index offset : {Index{0}, Index{3}})
+        for (Index m : {Index{1}, Index{8}, Index{31}, Index{32}, Index{33}, Index{1000}, Index{4099}})
+          for (const auto& nd : needs) {
+            check_fused_tile<double>(pl, init, offset, m, nd);
+            check_fused_tile<float>(pl, init, offset, m, nd);
+          }
+}

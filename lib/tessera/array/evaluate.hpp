@@ -106,9 +106,9 @@ EvalResult evaluate(const BlockLayout& L, const Source<T>& source, const Pipelin
           Extents gs = g;
           gs[L.ndims() - 1] += s;
           T* t = out ? &out->global(gs) : scratch.data();
-          const DomainError e =
-              gen ? generate_transform_accumulate(*gen, flat_index(source.shape(), gs), pipeline, t, m, opt.strict, &acc)
-                  : (source(gs, m, t), transform_and_accumulate(pipeline, t, m, opt.strict, &acc));
+          if (!gen) source(gs, m, t);
+          const DomainError e = fused_tile(gen, gen ? flat_index(source.shape(), gs) : 0, pipeline, t, m,
+                                           /*store=*/out != nullptr, opt.strict, &acc);
           if (e.found()) {
             err = {true, e.op, e.value, gs};
             err.index[L.ndims() - 1] += e.offset;

@@ -73,7 +73,18 @@ class ChunkAccumulator {
   }
   Partial finish() const;
 
- private:
+  // Low-level access for fused kernels (tile_kernel.cpp), which keep the lanes in registers:
+  // the position in the chunk, single elements, and the lane state itself.
+  Index position() const { return pos_; }
+  struct State {
+    double* s;   // [lanes] sums
+    double* q;   // [lanes] sums of squares
+    double& lo;
+    double& hi;
+    bool& nan;
+    Index& pos;
+  };
+  State state() { return {s_, q_, lo_, hi_, nan_, pos_}; }
   template <typename T>
   TESSERA_ALWAYS_INLINE void add_one(T x) {
     const int l = static_cast<int>(pos_ % lanes);
@@ -85,6 +96,8 @@ class ChunkAccumulator {
     nan_ = nan_ || v != v;
     ++pos_;
   }
+
+ private:
   // Whole groups of `lanes` elements: element l of each group into lane l (vectorised).
   template <typename T>
   TESSERA_ALWAYS_INLINE void add_lanes(const T* y, Index full) {
