@@ -2,14 +2,17 @@
 // in plain C API calls: one contiguous 2D float64 dataset, each rank writes its band of whole rows
 // with one collective H5Dwrite. No Tessera code on the I/O path (MPI and HDF5 directly, on purpose).
 //
-//   mpirun -np 2 bench-h5write_plain ROWS COLS FILE.h5 [REPEATS]
-// prints one line per repetition: "seconds GB/s" (create -> close, slowest rank).
+//   mpirun -np 2 bench-h5write_plain ROWS COLS FILE.h5 [REPEATS] [sync]
+// prints one line per repetition: "seconds GB/s" (create -> close, slowest rank). With "sync" the
+// file is flushed (H5Fflush: MPI_File_sync, i.e. fsync) before it is closed, the durability that
+// Tessera's OutputFile::commit gives before its rename.
 #include <hdf5.h>
 #include <mpi.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -18,13 +21,14 @@ int main(int argc, char** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (argc < 4) {
-    if (rank == 0) std::fprintf(stderr, "usage: bench-h5write_plain ROWS COLS FILE.h5 [REPEATS]\n");
+    if (rank == 0) std::fprintf(stderr, "usage: bench-h5write_plain ROWS COLS FILE.h5 [REPEATS] [sync]\n");
     MPI_Finalize();
     return 2;
   }
   const hsize_t rows = std::strtoull(argv[1], nullptr, 10), cols = std::strtoull(argv[2], nullptr, 10);
   const char* path = argv[3];
   const int repeats = argc > 4 ? std::atoi(argv[4]) : 1;
+  const bool sync = argc > 5 && std::string(argv[5]) == "sync";
   const hsize_t r0 = rows * rank / size, r1 = rows * (rank + 1) / size;
   std::vector<double> band((r1 - r0) * cols);
   for (size_t i = 0; i < band.size(); ++i) band[i] = 1.0;  // ones, squared
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
     H5Sclose(mspace);
     H5Sclose(fspace);
     H5Dclose(ds);
+    if (sync) H5Fflush(file, H5F_SCOPE_GLOBAL);
     H5Fclose(file);
     H5Pclose(fapl);
     double dt = MPI_Wtime() - t0, worst = 0;
