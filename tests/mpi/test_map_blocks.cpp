@@ -266,3 +266,29 @@ TEST(DatasetStats, SlabByslabStatisticsMatchTheDistributedReduction) {
     EXPECT_THROW(io::list_objects(f, "/missing"), UsageError);
   });
 }
+
+TEST(Reduce, IntegerArraysReduceExactly) {
+  const mpi::Comm w = mpi::Comm::world();
+  const std::vector<Index> shape{33, 47};
+  DistArray<std::int32_t> a(BlockLayout::make(w, shape, {8, 10}), 1);
+  DistArray<std::int64_t> b(a.layout());
+  array::map_blocks(a, [&](array::ChunkView<std::int32_t> c) {
+    c.for_each_row([&](std::int32_t* row, Index n, const Extents& g) {
+      for (Index k = 0; k < n; ++k) row[k] = static_cast<std::int32_t>(array::flat_index(shape, g) + k) - 700;
+    });
+  });
+  b.for_each_owned([&](std::int64_t& v, const Extents& g) { v = 3 * array::flat_index(shape, g); });
+  const Index n = 33 * 47;
+  const Partial pa = array::reduce(a), pb = array::reduce(b);
+  EXPECT_EQ(pa.count, n);
+  EXPECT_EQ(pa.sum, static_cast<double>(n * (n - 1) / 2 - 700 * n));
+  EXPECT_EQ(pa.min, -700);
+  EXPECT_EQ(pa.max, n - 1 - 700);
+  EXPECT_EQ(pb.sum, static_cast<double>(3 * n * (n - 1) / 2));
+  EXPECT_EQ(pb.max, 3.0 * (n - 1));
+  // the same on one rank
+  const mpi::Comm sub = w.split(w.rank() == 0 ? 0 : 1, w.rank());
+  DistArray<std::int64_t> c(BlockLayout::make(sub, shape, {8, 10}));
+  c.for_each_owned([&](std::int64_t& v, const Extents& g) { v = 3 * array::flat_index(shape, g); });
+  EXPECT_TRUE(same(array::reduce(c), pb));
+}

@@ -206,7 +206,9 @@ void check_fused_tile(const std::string& pipeline, const std::string& init, Inde
     reference_tile(g, 1000, p, b.data(), m, ref);
     ASSERT_TRUE(same(fast.finish(), ref.finish()))
         << pipeline << " " << init << " offset " << offset << " m " << m << " store " << store;
-    if (store) ASSERT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(T)), 0) << pipeline << " " << init << " " << m;
+    if (store) {
+      ASSERT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(T)), 0) << pipeline << " " << init << " " << m;
+    }
   }
 }
 }  // namespace
