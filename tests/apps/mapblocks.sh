@@ -42,6 +42,9 @@ want=$(seq 0 29 | awk '{printf "%d ", 2*$1+1}')
 [[ -f small.xmf ]] || fail "no XDMF sidecar"
 grep -q 'small.h5:/fields/array' small.xmf || fail "XDMF does not reference the dataset by relative name"
 grep -q 'Dimensions="6 5"' small.xmf || fail "XDMF dimensions"
+if command -v python3 > /dev/null; then  # well-formed XML
+  python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" small.xmf || fail "XDMF is not well-formed XML"
+fi
 expect_ok 2 1 --shape 300x200 --chunks 64x50 --init random:7 --op square --output big.h5 --deflate 4
 h5dump -p -H -d /fields/array big.h5 > hdr
 grep -q "CHUNKED ( 64, 50 )" hdr || fail "HDF5 chunks not aligned with the array chunks"
