@@ -143,6 +143,13 @@ TEST(Evaluate, LazyMaterialisedAndReduceAgreeBitwise) {
     // an array source reproduces the same reduction again
     const Partial again = array::evaluate<double>(L, array::array_source(out), Pipeline()).total;
     EXPECT_TRUE(same(again, lazy));
+    // in place: generate the input, then transform it
+    DistArray<double> inplace(L, 1);
+    array::evaluate<double>(L, src, Pipeline(), &inplace);
+    EXPECT_TRUE(same(array::transform(inplace, p), lazy));
+    int diff = 0;
+    out.for_each_owned([&](double& v, const Extents& g) { diff += std::memcmp(&v, &inplace.global(g), sizeof v) != 0; });
+    EXPECT_EQ(w.sum(diff), 0);
   }
 }
 

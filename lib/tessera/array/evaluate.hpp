@@ -132,4 +132,21 @@ EvalResult evaluate(const BlockLayout& L, const Source<T>& source, const Pipelin
   return res;
 }
 
+// In place, a = pipeline(a), fused and chunk by chunk (map_blocks with the tile kernel); returns the
+// reductions of the result, the same bits evaluate() gives. Collective over a.comm().
+template <typename T>
+Partial transform(DistArray<T>& a, const Pipeline& pipeline, const Needs& needs = {}) {
+  const auto chunks = local_chunks(a.layout());
+  std::vector<Partial> parts(chunks.size());
+  for_each_local_chunk(chunks, [&](const ChunkRef& r) {
+    ChunkAccumulator acc(needs);
+    detail::view_of<T>(a, r).for_each_row([&](T* row, Index n, const Extents&) {
+      for (Index s = 0; s < n; s += Pipeline::tile)
+        fused_tile(nullptr, 0, pipeline, row + s, std::min(Pipeline::tile, n - s), /*store=*/true, false, &acc);
+    });
+    parts[static_cast<size_t>(r.local)] = acc.finish();
+  });
+  return combine_chunks(a.layout(), parts);
+}
+
 }  // namespace tessera::array
