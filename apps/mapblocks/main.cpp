@@ -54,6 +54,7 @@ struct Options {
   int repeat = 1;
   bool strict = false;
   bool no_xdmf = false;
+  bool no_sync = false;
   bool shape_given = false;
   cli::CommonOptions common;
 };
@@ -248,7 +249,7 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
       io::write_attr(file->file(), o.dataset, std::string("reduction_") + array::to_string(r), res.total.value(r));
     io::write_provenance(file->file(), {"mapblocks", cli::command_line(argc, argv), world.size(),
                                         mpi::Environment::max_threads(), L.grid().to_string()});
-    file->commit();
+    file->commit(/*sync=*/!o.no_sync);
     t_write = t_create + world.max(t.elapsed());
     if (L.ndims() >= 2 && !o.no_xdmf) {
       xmf = io::xdmf_path_for(o.common.output);
@@ -292,6 +293,7 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
     rep.parameter("kernel_isa", array::tile_kernel_isa());
     rep.parameter("repeat", o.repeat);
     rep.parameter("output", o.common.output);
+    rep.parameter("sync", !o.no_sync);
     rep.set_run({{"ranks", world.size()}, {"threads", threads}, {"nodes", env.num_nodes()}});
     for (const auto& c : verdict.checks) {
       rep.data()["reductions"][c.name] = {{"value", c.got}, {"hex", hex(c.got)}, {"expected", c.expected},
@@ -343,6 +345,8 @@ int main(int argc, char** argv) {
     app.add_option("--repeat", o.repeat, "Timed repetitions of the compute (median reported)")->capture_default_str();
     app.add_flag("--strict-math", o.strict, "Stop with an error at log/sqrt/pow outside their domain");
     app.add_flag("--no-xdmf", o.no_xdmf, "Do not write the .xmf sidecar next to a 2D/3D output");
+    app.add_flag("--no-sync", o.no_sync,
+                 "Rename the output into place without waiting for the disk (fsync) first: faster, not crash-safe");
     cli::add_common(app, o.common);
     bool done = false;
     cli::parse(app, argc, argv, done);
