@@ -9,14 +9,7 @@
 #include <string>
 
 #include "tessera/core/box.hpp"
-
-#ifndef TESSERA_ALWAYS_INLINE
-#if defined(__GNUC__)
-#define TESSERA_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define TESSERA_ALWAYS_INLINE inline
-#endif
-#endif
+#include "tessera/core/inline.hpp"
 
 namespace tessera::array {
 

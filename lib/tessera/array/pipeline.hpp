@@ -15,15 +15,7 @@
 #include <vector>
 
 #include "tessera/core/box.hpp"
-
-// Forces inlining into the instruction-set-specific clones of the hot loops (tile_kernel.cpp).
-#ifndef TESSERA_ALWAYS_INLINE
-#if defined(__GNUC__)
-#define TESSERA_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define TESSERA_ALWAYS_INLINE inline
-#endif
-#endif
+#include "tessera/core/inline.hpp"
 
 namespace tessera::array {
 
