@@ -1,14 +1,21 @@
 // tessera/array/evaluate.hpp: produce -> transform -> reduce, one chunk at a time, in one pass.
 //
 // evaluate() is the fused, lazy evaluation of `source |> pipeline |> reductions` over a layout:
-// every local chunk is streamed row by row in tiles of Pipeline::tile elements; each tile is
-// produced by the source, transformed by the whole pipeline and fed to the chunk's accumulator
-// while it sits in L1. OpenMP threads share the chunks.
-//   - out == nullptr (lazy): tiles live in a per-thread scratch buffer; the array is never held,
-//     so reductions of arrays larger than memory cost no page faults at all.
+// every local chunk is streamed row by row in tiles of at most Pipeline::tile elements, and each
+// tile goes through the tile kernel (tile_kernel.hpp): produced (a generated source is produced in
+// the kernel itself), transformed by the whole pipeline and fed to the chunk's accumulator while it
+// is in registers or L1. OpenMP threads share the chunks.
+//   - out == nullptr (lazy): nothing is stored; the per-thread scratch tile holds only what a
+//     non-generated source provides. The array is never held, so reductions of arrays larger than
+//     memory cost no page faults at all.
 //   - out != nullptr (materialised): tiles are produced straight into `out`'s storage, which is
 //     written exactly once.
 // Both modes give bitwise the same reductions (see reduce.hpp), at any rank and thread count.
+//
+//   const BlockLayout L = BlockLayout::make(comm, {10000, 10000}, {1000, 1000});
+//   auto r = evaluate<double>(L, generator_source<double>(Generator::parse("ones"), L.shape()),
+//                             Pipeline::parse({"square"}), nullptr, {false, Needs::of({Reduction::sum})});
+//   r.total.sum   // 1e8, on every rank
 #pragma once
 #include <functional>
 #include <type_traits>
@@ -29,7 +36,8 @@ template <typename T>
 class Source {
  public:
   using Fill = std::function<void(const Extents& g, Index n, T* out)>;
-  template <typename F, typename = std::enable_if_t<std::is_invocable_v<F&, const Extents&, Index, T*>>>
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Source> &&
+                                                    std::is_invocable_v<F&, const Extents&, Index, T*>>>
   Source(F f) : fill_(std::move(f)) {}  // NOLINT: implicit, any callable is a source
   static Source generated(const Generator& gen, std::vector<Index> shape) {
     Source s([gen, shape](const Extents& g, Index n, T* out) { gen.fill(flat_index(shape, g), n, out); });

@@ -16,7 +16,7 @@
 
 #include "tessera/array/dist_array.hpp"
 #include "tessera/array/map_blocks.hpp"
-#include "tessera/array/pipeline.hpp"
+#include "tessera/core/inline.hpp"
 
 namespace tessera::array {
 
