@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "tessera/core/cli.hpp"
+#include "tessera/core/fs.hpp"
 #include "tessera/core/report.hpp"
 #include "tessera/io/dataset_stats.hpp"
 #include "tessera/io/file_tree.hpp"
@@ -242,6 +243,7 @@ int main(int argc, char** argv) {
     if (done) return 0;
     cli::apply(o.common);
     const mpi::Comm& world = env.world();
+    if (!o.common.report.empty()) world.collective_check([&] { fs::check_writable(o.common.report); });
     Outcome out;
     // rank 0 reads; any error there becomes everyone's error (same message, same exit code)
     world.collective_check([&] {

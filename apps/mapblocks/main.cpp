@@ -354,6 +354,7 @@ int main(int argc, char** argv) {
     cli::apply(o.common);
     o.shape_given = app.count("--shape") > 0;
     const Plan p = make_plan(o, env.world());
+    if (!o.common.report.empty()) env.world().collective_check([&] { fs::check_writable(o.common.report); });
     return o.dtype == "float32" ? run<float>(env, o, p, argc, argv) : run<double>(env, o, p, argc, argv);
   });
 }

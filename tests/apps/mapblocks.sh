@@ -127,6 +127,7 @@ bad 2 2 --init o41.h5:/fields/array --dtype float32
 bad 1 2 --init o41.h5:/fields/array --shape 257
 bad 1 2 --init o41.h5:/fields/array --shape 257x190
 bad 1 2 --shape 100x100 --dtype int8
+bad 2 2 --shape 100x100 --report /nonexistent-dir/m.json
 # an output directory that cannot be written
 set +e
 run 2 1 --shape 100x100 --output /nonexistent-dir/out.h5; rc=$?
