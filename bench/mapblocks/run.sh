@@ -90,9 +90,9 @@ for r in $(seq "$REPS"); do
   rm -f "$WORK/p.h5"; sync
   s_h5py+="$($PY "$HERE/dask_peers.py" h5py $W 1 "$WORK/h.h5") "
   rm -f "$WORK/h.h5"; sync
-  t0=$(date +%s.%N)
+  t0=$(date +%s%N)
   dd if=/dev/zero of="$WORK/dd.bin" bs=1M count=512 conv=fdatasync status=none
-  s_dd+="$(echo "$(date +%s.%N) - $t0" | bc -l) "
+  s_dd+="$(( $(date +%s%N) - t0 ))e-9 "
 done
 rm -f "$WORK/dd.bin"
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
