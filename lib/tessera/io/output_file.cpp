@@ -40,8 +40,8 @@ OutputFile::~OutputFile() {
   if (comm_.rank() == 0) fs::remove_quietly(temp_);
 }
 
-void OutputFile::commit() {
-  file_.flush();
+void OutputFile::commit(bool sync) {
+  if (sync) file_.flush();
   file_.close();
   comm_.barrier();
   bool ok = true;

@@ -33,8 +33,11 @@ class OutputFile {
   File& file() { return file_; }
   const std::string& path() const { return final_; }
   const std::string& temp_path() const { return temp_; }
-  // Flushes, closes and renames to the final name (collective).
-  void commit();
+  // Flushes, closes and renames to the final name (collective). With `sync` (the default) the
+  // data reach stable storage first (H5Fflush: MPI_File_sync, i.e. fsync), so that a crash never
+  // leaves a file under the final name whose data are not on disk; sync=false only closes (the
+  // data may still sit in the page cache when the name appears).
+  void commit(bool sync = true);
   bool committed() const { return committed_; }
 
  private:

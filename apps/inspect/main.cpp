@@ -1,0 +1,269 @@
+// tessera-inspect: look into any Tessera HDF5 file (or any HDF5 file at all).
+//
+// Usage:
+//   tessera-inspect FILE [PATH]                      tree of groups and datasets with shape, dtype,
+//                                                    chunking, compression and attributes
+//   tessera-inspect FILE [PATH] --stats              + min, max, mean, std per dataset, read slab by
+//                                                    slab (files larger than memory work)
+//   tessera-inspect FILE [PATH] --png OUT.png [--slice AXIS=INDEX] [--colormap viridis|gray|coolwarm]
+//                                                    a picture of a 2D field (or a slice of a 3D one)
+//                                                    with a colorbar and its value range
+//
+// A tool, but a proper MPI program: under mpirun, rank 0 does the reading (a serial open) and the
+// other ranks wait for its verdict, so every rank exits with the same code.
+// Verification: --stats cross-checks the statistics against the reductions the writer recorded
+// (mapblocks' reduction_min/max/mean attributes) when present, and their internal consistency
+// always; --png reads the picture back and checks its size and colorbar. Prints VERIFIED or FAILED.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "tessera/core/cli.hpp"
+#include "tessera/core/fs.hpp"
+#include "tessera/core/report.hpp"
+#include "tessera/io/dataset_stats.hpp"
+#include "tessera/io/file_tree.hpp"
+#include "tessera/io/png_image.hpp"
+#include "tessera/mpi/environment.hpp"
+
+using namespace tessera;
+
+namespace {
+
+struct Options {
+  std::string file, path = "/";
+  bool stats = false;
+  std::string png, slice, colormap = "viridis", range;
+  int max_size = 1024;
+  cli::CommonOptions common;
+};
+
+struct Slice {
+  int axis = -1;  // -1: none (a 2D dataset)
+  Index index = 0;
+};
+
+std::string describe(const io::DatasetInfo& d) {
+  std::string s = d.dtype + " [" + shape_to_string(d.shape) + "]";
+  s += d.chunks.empty() ? " contiguous" : " chunks " + shape_to_string(d.chunks);
+  if (!d.compression.empty()) s += " " + d.compression;
+  return s;
+}
+
+double parse_double(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+    throw UsageError(what + ": '" + text + "' is not a finite number");
+  return v;
+}
+
+Slice parse_slice(const std::string& text, const std::vector<Index>& shape, const std::string& path) {
+  Slice s;
+  if (shape.size() == 2) {
+    if (!text.empty()) throw UsageError("--slice applies to 3D datasets; '" + path + "' is 2D");
+    return s;
+  }
+  if (shape.size() != 3)
+    throw UsageError("--png needs a 2D or 3D dataset; '" + path + "' has " + std::to_string(shape.size()) +
+                     " dimensions");
+  if (text.empty()) return {0, shape[0] / 2};  // the middle plane across the first axis
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) throw UsageError("--slice '" + text + "': expected AXIS=INDEX, e.g. 0=10");
+  const std::string a = text.substr(0, eq), i = text.substr(eq + 1);
+  if (a.size() != 1 || a[0] < '0' || a[0] > '2') throw UsageError("--slice '" + text + "': AXIS must be 0, 1 or 2");
+  if (i.empty() || i.find_first_not_of("0123456789") != std::string::npos)
+    throw UsageError("--slice '" + text + "': INDEX must be a whole number");
+  s.axis = a[0] - '0';
+  s.index = std::stoll(i);
+  if (s.index >= shape[static_cast<size_t>(s.axis)])
+    throw UsageError("--slice '" + text + "': index out of range [0, " + std::to_string(shape[static_cast<size_t>(s.axis)]) +
+                     ")");
+  return s;
+}
+
+struct Outcome {
+  bool ok = true;
+  std::vector<std::string> notes;  // what was checked
+  nlohmann::json json;
+};
+
+// Statistics of one dataset, cross-checked against what its writer recorded.
+void stats_of(const io::File& f, const io::ObjectInfo& obj, Outcome& out) {
+  if (!io::is_numeric_dtype(obj.dataset.dtype) || obj.dataset.shape.empty()) {
+    std::printf("    stats: n/a (%s)\n", obj.dataset.shape.empty() ? "scalar" : obj.dataset.dtype.c_str());
+    return;
+  }
+  const io::DatasetStats st = io::dataset_stats(f, obj.path);
+  std::printf("    stats: min %.10g  max %.10g  mean %.10g  std %.10g  (%lld values%s)\n", st.min, st.max, st.mean, st.std,
+              static_cast<long long>(st.count),
+              st.nan_count ? (", " + std::to_string(st.nan_count) + " NaN").c_str() : "");
+  Index expect_count = 1;
+  for (auto s : obj.dataset.shape) expect_count *= s;
+  bool ok = st.count == expect_count;
+  if (st.count > st.nan_count)
+    ok = ok && st.min <= st.max && st.std >= 0 && st.mean >= st.min - 1e-12 * std::fabs(st.min) &&
+         st.mean <= st.max + 1e-12 * std::fabs(st.max);
+  std::string note = obj.path + ": count and min <= mean <= max";
+  // the writer's own reductions (mapblocks records them as attributes)
+  auto recorded = [&](const char* name, double& v) {
+    for (const auto& a : obj.attributes)
+      if (a.name == name) {
+        v = std::strtod(a.value.c_str(), nullptr);
+        return true;
+      }
+    return false;
+  };
+  double rmin, rmax, rmean;
+  if (st.nan_count == 0) {
+    if (recorded("reduction_min", rmin)) ok = ok && rmin == st.min, note += ", min = recorded";
+    if (recorded("reduction_max", rmax)) ok = ok && rmax == st.max, note += ", max = recorded";
+    if (recorded("reduction_mean", rmean)) {
+      const double tol = 1e-9 * (std::fabs(st.mean) + st.std) + 1e-300;
+      ok = ok && std::fabs(rmean - st.mean) <= tol;
+      note += ", mean ~ recorded";
+    }
+  }
+  if (!ok) std::printf("    stats: MISMATCH (%s)\n", note.c_str());
+  out.ok = out.ok && ok;
+  out.notes.push_back(note);
+  out.json["stats"][obj.path] = {{"min", st.min}, {"max", st.max},   {"mean", st.mean},
+                                 {"std", st.std}, {"count", st.count}, {"nan_count", st.nan_count}};
+}
+
+void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Outcome& out) {
+  const auto& shape = obj.dataset.shape;
+  if (!io::is_numeric_dtype(obj.dataset.dtype))
+    throw UsageError("--png: '" + obj.path + "' holds " + obj.dataset.dtype + ", not numbers");
+  const Slice sl = parse_slice(o.slice, shape, obj.path);
+  Box box = Box::whole(shape);
+  if (sl.axis >= 0) box.lo[sl.axis] = sl.index, box.hi[sl.axis] = sl.index + 1;
+  std::vector<int> dims;  // the two axes of the picture: y then x
+  for (int d = 0; d < box.ndims; ++d)
+    if (d != sl.axis) dims.push_back(d);
+  const Index ny = box.extent(dims[0]), nx = box.extent(dims[1]);
+  io::BlockMeans bm(ny, nx, o.max_size);
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  io::read_box_in_slabs(f, obj.path, box, Index{1} << 22, [&](const Box& slab, const double* v) {
+    const Index rows = slab.extent(dims[0]);
+    for (Index i = 0; i < rows * nx; ++i)
+      if (std::isfinite(v[i])) lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
+    bm.add_rows(slab.lo[dims[0]] - box.lo[dims[0]], rows, v);
+  });
+  io::RenderOptions ro;
+  ro.map = io::parse_colormap(o.colormap);
+  ro.max_size = o.max_size;
+  if (!o.range.empty()) {
+    const auto colon = o.range.find(':');
+    if (colon == std::string::npos) throw UsageError("--range '" + o.range + "': expected LO:HI");
+    ro.lo = parse_double(o.range.substr(0, colon), "--range");
+    ro.hi = parse_double(o.range.substr(colon + 1), "--range");
+    if (!(ro.lo < ro.hi)) throw UsageError("--range '" + o.range + "': LO must be below HI");
+  } else if (lo <= hi) {
+    ro.lo = lo, ro.hi = hi;
+  }
+  io::RenderInfo info;
+  const io::Image img = io::render_field(bm.result(), bm.ny(), bm.nx(), ro, &info);
+  io::write_png(o.png, img);
+  // read it back: size, and the colorbar's ends in the colormap's end colours
+  const io::Image back = io::read_png(o.png);
+  const bool ok = back.width == img.width && back.height == img.height &&
+                  back.at(info.bar_x + info.bar_w / 2, info.field_y) == io::colormap(ro.map, 1.0) &&
+                  back.at(info.bar_x + info.bar_w / 2, info.field_y + info.field_h - 1) == io::colormap(ro.map, 0.0);
+  std::printf("wrote %s: %dx%d pixels, %s%s as %lldx%lld%s, colormap %s, range [%.6g, %.6g]\n", o.png.c_str(),
+              img.width, img.height, obj.path.c_str(),
+              sl.axis >= 0 ? (" slice " + std::to_string(sl.axis) + "=" + std::to_string(sl.index)).c_str() : "",
+              static_cast<long long>(bm.ny()), static_cast<long long>(bm.nx()),
+              bm.factor() > 1 ? (" (block means of " + std::to_string(bm.factor()) + "x" + std::to_string(bm.factor()) + ")").c_str()
+                              : "",
+              o.colormap.c_str(), info.lo, info.hi);
+  out.ok = out.ok && ok;
+  out.notes.push_back(o.png + " read back: size and colorbar");
+  out.json["png"] = {{"path", o.png},      {"dataset", obj.path}, {"width", img.width}, {"height", img.height},
+                     {"lo", info.lo},      {"hi", info.hi},       {"colormap", o.colormap},
+                     {"slice_axis", sl.axis}, {"slice_index", sl.index}};
+}
+
+Outcome inspect(const Options& o) {
+  Outcome out;
+  const io::File f = io::File::open_serial(o.file, io::Mode::read);
+  const auto objects = io::list_objects(f, o.path);
+  int groups = 0, datasets = 0;
+  for (const auto& obj : objects) (obj.kind == io::ObjectInfo::Kind::group ? groups : datasets) += 1;
+  std::printf("%s: HDF5, %d group%s, %d dataset%s under %s\n", o.file.c_str(), groups, groups == 1 ? "" : "s", datasets,
+              datasets == 1 ? "" : "s", o.path.c_str());
+  const io::ObjectInfo* to_draw = nullptr;
+  for (const auto& obj : objects) {
+    if (obj.kind == io::ObjectInfo::Kind::group) std::printf("%s  (group)\n", obj.path.c_str());
+    else if (obj.kind == io::ObjectInfo::Kind::dataset)
+      std::printf("%s  %s\n", obj.path.c_str(), describe(obj.dataset).c_str());
+    else std::printf("%s  (other)\n", obj.path.c_str());
+    for (const auto& a : obj.attributes) std::printf("    @%s = %s\n", a.name.c_str(), a.value.c_str());
+    if (obj.kind != io::ObjectInfo::Kind::dataset) continue;
+    out.json["datasets"][obj.path] = {{"shape", obj.dataset.shape},
+                                      {"dtype", obj.dataset.dtype},
+                                      {"chunks", obj.dataset.chunks},
+                                      {"compression", obj.dataset.compression}};
+    if (o.stats) stats_of(f, obj, out);
+    if (!to_draw && (obj.dataset.shape.size() == 2 || obj.dataset.shape.size() == 3)) to_draw = &obj;
+  }
+  if (!o.png.empty()) {
+    if (!objects.empty() && objects[0].kind == io::ObjectInfo::Kind::dataset) to_draw = &objects[0];
+    if (!to_draw) throw UsageError("--png: no 2D or 3D dataset under '" + o.path + "' in '" + o.file + "'");
+    picture(f, *to_draw, o, out);
+  }
+  if (out.notes.empty()) out.notes.push_back(std::to_string(objects.size()) + " objects read");
+  out.json["objects"] = objects.size();
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return mpi::Environment::run(argc, argv, [&](mpi::Environment& env) {
+    Options o;
+    CLI::App app{"Look into an HDF5 file: the tree with shapes, types, chunking, compression and attributes; "
+                 "statistics per dataset; a PNG picture of a 2D field.\n\nExamples:\n"
+                 "  tessera-inspect out.h5\n  tessera-inspect out.h5 /fields/array --stats\n"
+                 "  tessera-inspect out.h5 /fields/array --png out.png --colormap viridis",
+                 "tessera-inspect"};
+    app.add_option("file", o.file, "HDF5 file")->required();
+    app.add_option("path", o.path, "Group or dataset inside the file")->capture_default_str();
+    app.add_flag("--stats", o.stats, "Min, max, mean and std of every dataset (read slab by slab)");
+    app.add_option("--png", o.png, "Write a picture of a 2D dataset (or a slice of a 3D one) to this PNG");
+    app.add_option("--slice", o.slice, "For 3D datasets: AXIS=INDEX (default: the middle plane across axis 0)");
+    app.add_option("--colormap", o.colormap, "viridis, gray or coolwarm")->capture_default_str();
+    app.add_option("--range", o.range, "Value range of the colormap LO:HI (default: the data's min and max)");
+    app.add_option("--max-size", o.max_size, "Longest side of the field in pixels (block means beyond)")
+        ->capture_default_str()
+        ->check(CLI::Range(16, 8192));
+    cli::add_common(app, o.common, /*with_output=*/false);
+    bool done = false;
+    cli::parse(app, argc, argv, done);
+    if (done) return 0;
+    cli::apply(o.common);
+    const mpi::Comm& world = env.world();
+    if (!o.common.report.empty()) world.collective_check([&] { fs::check_writable(o.common.report); });
+    Outcome out;
+    // rank 0 reads; any error there becomes everyone's error (same message, same exit code)
+    world.collective_check([&] {
+      if (world.rank() == 0) out = inspect(o);
+    });
+    const bool ok = world.bcast_value<int>(out.ok ? 1 : 0) == 1;
+    if (world.rank() == 0) {
+      for (const auto& n : out.notes) log::info("checked: {}", n);
+      std::printf("%s\n", ok ? "VERIFIED" : "FAILED");
+      std::fflush(stdout);
+      if (!o.common.report.empty()) {
+        Report rep("inspect");
+        rep.parameter("file", o.file);
+        rep.parameter("path", o.path);
+        rep.data()["result"] = out.json;
+        rep.set_run({{"ranks", world.size()}});
+        rep.set_verified(ok);
+        rep.write(o.common.report);
+      }
+    }
+    return ok ? 0 : 1;
+  });
+}

@@ -1,0 +1,174 @@
+#include "tessera/io/xdmf.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "tessera/core/error.hpp"
+#include "tessera/core/fs.hpp"
+
+namespace tessera::io {
+namespace stdfs = std::filesystem;
+
+namespace {
+std::string join(const std::vector<Index>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i]);
+  return s;
+}
+std::string join(const std::vector<double>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + fmt::format("{}", v[i]);
+  return s;
+}
+std::string xml_escape(const std::string& in) {
+  std::string out;
+  for (char c : in) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+// NumberType and Precision of an XDMF DataItem.
+std::pair<std::string, int> number_type(const std::string& dtype) {
+  if (dtype == "float64") return {"Float", 8};
+  if (dtype == "float32") return {"Float", 4};
+  if (dtype == "int32") return {"Int", 4};
+  if (dtype == "int64") return {"Int", 8};
+  if (dtype == "uint8") return {"UChar", 1};
+  if (dtype == "int8") return {"Char", 1};
+  if (dtype == "uint32") return {"UInt", 4};
+  throw UsageError("XDMF: unsupported dtype '" + dtype + "'");
+}
+
+void validate(const XdmfGrid& g) {
+  const size_t nd = g.points.size();
+  if (nd != 2 && nd != 3) throw UsageError("XDMF grids have 2 or 3 dimensions, not " + std::to_string(nd));
+  if (!g.origin.empty() && g.origin.size() != nd) throw UsageError("XDMF: origin has the wrong number of values");
+  if (!g.spacing.empty() && g.spacing.size() != nd) throw UsageError("XDMF: spacing has the wrong number of values");
+  for (const auto& f : g.fields) {
+    if (f.shape.size() != nd)
+      throw UsageError("XDMF: field '" + f.name + "' has " + std::to_string(f.shape.size()) +
+                       " dimensions, the grid " + std::to_string(nd));
+    for (size_t d = 0; d < nd; ++d) {
+      const Index want = f.center == "Cell" ? g.points[d] - 1 : g.points[d];
+      if (f.shape[d] != want)
+        throw UsageError("XDMF: field '" + f.name + "' of shape " + shape_to_string(f.shape) + " does not fit " +
+                         f.center + "s of a grid of " + shape_to_string(g.points) + " points");
+    }
+    if (f.center != "Node" && f.center != "Cell") throw UsageError("XDMF: center must be Node or Cell");
+    (void)number_type(f.dtype);
+  }
+}
+
+// The <Grid> element of one uniform grid, indented by `ind` spaces, optionally with a <Time>.
+std::string grid_xml(const XdmfGrid& g, int ind, const double* time) {
+  validate(g);
+  const std::string p(static_cast<size_t>(ind), ' ');
+  const size_t nd = g.points.size();
+  std::vector<double> origin = g.origin.empty() ? std::vector<double>(nd, 0.0) : g.origin;
+  std::vector<double> spacing = g.spacing.empty() ? std::vector<double>(nd, 1.0) : g.spacing;
+  const std::string mesh = nd == 2 ? "2DCoRectMesh" : "3DCoRectMesh";
+  const std::string geom = nd == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ";
+  std::string s;
+  s += p + "<Grid Name=\"" + xml_escape(g.name) + "\" GridType=\"Uniform\">\n";
+  if (time) s += p + fmt::format("  <Time Value=\"{}\"/>\n", *time);
+  s += p + "  <Topology TopologyType=\"" + mesh + "\" Dimensions=\"" + join(g.points) + "\"/>\n";
+  s += p + "  <Geometry GeometryType=\"" + geom + "\">\n";
+  s += p + "    <DataItem Name=\"Origin\" Dimensions=\"" + std::to_string(nd) +
+       "\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">" + join(origin) + "</DataItem>\n";
+  s += p + "    <DataItem Name=\"Spacing\" Dimensions=\"" + std::to_string(nd) +
+       "\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">" + join(spacing) + "</DataItem>\n";
+  s += p + "  </Geometry>\n";
+  for (const auto& f : g.fields) {
+    const auto [type, prec] = number_type(f.dtype);
+    s += p + "  <Attribute Name=\"" + xml_escape(f.name) + "\" AttributeType=\"Scalar\" Center=\"" + f.center + "\">\n";
+    s += p + "    <DataItem Dimensions=\"" + join(f.shape) + "\" NumberType=\"" + type + "\" Precision=\"" +
+         std::to_string(prec) + "\" Format=\"HDF\">" + xml_escape(f.h5_file + ":" + f.dataset) + "</DataItem>\n";
+    s += p + "  </Attribute>\n";
+  }
+  s += p + "</Grid>\n";
+  return s;
+}
+
+const char* kHeader =
+    "<?xml version=\"1.0\" ?>\n"
+    "<!DOCTYPE Xdmf SYSTEM \"Xdmf.dtd\" []>\n"
+    "<Xdmf Version=\"3.0\">\n"
+    "  <Domain>\n";
+const char* kFooter =
+    "  </Domain>\n"
+    "</Xdmf>\n";
+
+void rank0_writes(const mpi::Comm& comm, const std::function<void()>& write) {
+  comm.collective_check([&] {
+    if (comm.rank() == 0) write();
+  });
+}
+}  // namespace
+
+XdmfField XdmfField::of(const std::string& h5_file, const std::string& dataset, const std::vector<Index>& shape,
+                        const std::string& dtype) {
+  XdmfField f;
+  const auto slash = dataset.find_last_of('/');
+  f.name = slash == std::string::npos ? dataset : dataset.substr(slash + 1);
+  f.h5_file = h5_file;
+  f.dataset = dataset;
+  f.shape = shape;
+  f.dtype = dtype;
+  return f;
+}
+
+XdmfGrid XdmfGrid::uniform(const std::vector<Index>& shape) {
+  XdmfGrid g;
+  g.points = shape;
+  return g;
+}
+
+std::string xdmf_path_for(const std::string& h5_path) {
+  stdfs::path p(h5_path);
+  p.replace_extension(".xmf");
+  return p.string();
+}
+
+std::string relative_h5_name(const std::string& xmf_path, const std::string& h5_path) {
+  stdfs::path dir = stdfs::path(xmf_path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  const auto rel = stdfs::proximate(h5_path, dir, ec);
+  return ec ? stdfs::path(h5_path).filename().string() : rel.string();
+}
+
+std::string xdmf_document(const XdmfGrid& grid) { return kHeader + grid_xml(grid, 4, nullptr) + kFooter; }
+
+std::string xdmf_series_document(const std::vector<XdmfStep>& steps, const std::string& name) {
+  std::string s = kHeader;
+  s += "    <Grid Name=\"" + xml_escape(name) + "\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
+  for (const auto& st : steps) s += grid_xml(st.grid, 6, &st.time);
+  s += "    </Grid>\n";
+  return s + kFooter;
+}
+
+void write_xdmf(const std::string& xmf_path, const XdmfGrid& grid) {
+  fs::write_text_atomically(xmf_path, xdmf_document(grid));
+}
+
+void write_xdmf_series(const std::string& xmf_path, const std::vector<XdmfStep>& steps, const std::string& name) {
+  fs::write_text_atomically(xmf_path, xdmf_series_document(steps, name));
+}
+
+void write_xdmf(const mpi::Comm& comm, const std::string& xmf_path, const XdmfGrid& grid) {
+  rank0_writes(comm, [&] { write_xdmf(xmf_path, grid); });
+}
+
+void write_xdmf_series(const mpi::Comm& comm, const std::string& xmf_path, const std::vector<XdmfStep>& steps,
+                       const std::string& name) {
+  rank0_writes(comm, [&] { write_xdmf_series(xmf_path, steps, name); });
+}
+
+}  // namespace tessera::io

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End to end: tessera-inspect on mapblocks outputs. The tree (shape, dtype, chunking, compression,
+# attributes), --stats (cross-checked against the writer's reductions), --png (a real PNG of the
+# size printed, with the slice asked for), the same under mpiexec, and bad input -> exit 2, no file.
+set -euo pipefail
+BIN=${TESSERA_BIN_DIR:?}
+MPIEXEC=${MPIEXEC:-mpiexec}
+read -r -a FLAGS <<< "${MPIEXEC_FLAGS:-}"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export OMP_NUM_THREADS=1
+inspect() { timeout 120 "$BIN/tessera-inspect" "$@" > log 2>&1; }
+# PNG width and height from the IHDR chunk (bytes 16..23, big-endian)
+png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'; }
+
+"$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-mapblocks" --shape 300x200 --chunks 64x50 --init random:5 --op square \
+  --deflate 3 --output f2.h5 -q > mb.log 2>&1 || { cat mb.log; fail "mapblocks 2D"; }
+"$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-mapblocks" --shape 20x30x40 --chunks 8x8x8 --init arange --dtype float32 \
+  --output f3.h5 -q > mb.log 2>&1 || { cat mb.log; fail "mapblocks 3D"; }
+
+echo "== tree"
+inspect f2.h5 || { cat log; fail "inspect exit $?"; }
+grep -q "^/fields/array  float64 \[300x200\] chunks 64x50 deflate:3$" log || { cat log; fail "dataset line"; }
+grep -q "^/fields  (group)$" log || fail "group line"
+grep -q "@app = mapblocks" log || fail "root attributes"
+grep -q "@chunks = \[64, 50\]" log || fail "dataset attributes"
+grep -qx VERIFIED log || fail "verdict"
+inspect f3.h5 /fields/array || fail "inspect PATH"
+grep -q "float32 \[20x30x40\] chunks 8x8x8" log || fail "3D dataset line"
+grep -q "@app" log && fail "PATH should restrict the listing"
+
+echo "== --stats"
+inspect f2.h5 --stats --report stats.json || { cat log; fail "stats exit"; }
+grep -q "stats: min .* max .* mean .* std .*(60000 values)" log || { cat log; fail "stats line"; }
+grep -q "min = recorded, max = recorded, mean ~ recorded" log || { cat log; fail "stats not cross-checked"; }
+grep -q '"verified": true' stats.json || fail "report"
+# arange 0..23999 as float32: min 0, max 23999, mean 11999.5 exactly
+inspect f3.h5 --stats || fail "stats 3D"
+grep -q "stats: min 0  max 23999  mean 11999.5 " log || { cat log; fail "3D stats values"; }
+
+echo "== --png"
+inspect f2.h5 /fields/array --png f2.png || { cat log; fail "png exit"; }
+[[ "$(head -c 8 f2.png | od -An -tx1 | tr -d ' ')" == "89504e470d0a1a0a" ]] || fail "not a PNG"
+size=$(png_size f2.png)
+grep -q "wrote f2.png: $size pixels, /fields/array as 300x200" log || { cat log; fail "PNG size $size not as printed"; }
+grep -q "f2.png read back: size and colorbar" log || fail "PNG not checked"
+inspect f3.h5 --png s.png --slice 2=7 --colormap gray || { cat log; fail "slice"; }
+grep -q "slice 2=7 as 20x30" log || { cat log; fail "slice shape"; }
+# a big field is shrunk by block means
+inspect f2.h5 --png small.png --max-size 50 || fail "max-size"
+grep -q "as 50x34 (block means of 6x6)" log || { cat log; fail "block means"; }
+[[ -s s.png && -s small.png ]] || fail "PNG files"
+
+echo "== under mpiexec"
+timeout 120 "$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-inspect" f2.h5 --stats --png m.png > log 2>&1 || fail "inspect at 2 ranks"
+[[ $(grep -c "^/fields/array " log) == 1 ]] || fail "rank 0 alone should print"
+[[ -s m.png ]] || fail "PNG at 2 ranks"
+
+echo "== bad input: exit 2, no PNG left"
+echo "plain text" > text.h5
+bad() {
+  rm -f bad.png
+  set +e
+  inspect "$@"
+  local rc=$?
+  set -e
+  [[ $rc == 2 ]] || { cat log; fail "exit $rc (want 2) for: $*"; }
+  grep -q "^error" log || fail "no error line for: $*"
+  [[ ! -e bad.png ]] || fail "PNG left behind for: $*"
+}
+bad missing.h5
+bad text.h5
+bad f2.h5 /no/such/path
+bad f3.h5 --png bad.png --slice 3=1
+bad f3.h5 --png bad.png --slice 0=20
+bad f3.h5 --png bad.png --slice x
+bad f2.h5 --png bad.png --slice 0=1
+bad f2.h5 --png bad.png --colormap jet
+bad f2.h5 --png bad.png --range 5:1
+bad f2.h5 --png /nonexistent-dir/bad.png
+set +e
+timeout 60 "$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-inspect" missing.h5 > log 2>&1; rc=$?
+set -e
+[[ $rc == 2 ]] || fail "missing file at 2 ranks: exit $rc"
+echo "inspect: all checks passed"
