@@ -40,10 +40,12 @@ try:
     r = json.load(open(path))
     v = r.get("metrics", {}).get(metric)
     val = f"{v:.4g}" if isinstance(v, (int, float)) else str(v)
+    if metric == "-":
+        metric, val = "PNG + stats", "read back and checked"
     verdict = "VERIFIED" if r.get("verified") else "FAILED"
 except Exception as e:
     val, verdict = "-", "NO REPORT"
-print(f"{name}|{metric} = {val}|{verdict}|{int(secs) / 1000:.1f}")
+print(f"{name}|{metric} = {val}"[:60] + f"|{verdict}|{int(secs) / 1000:.1f}")
 PY
 )")
 }
@@ -52,13 +54,19 @@ B=$BIN_DIR
 run affinity rows -- "${LAUNCH[@]}" --bind-to none "$B/tessera-affinity" --report "$OUT_DIR/affinity.json"
 run taskfarm efficiency -- "${LAUNCH[@]}" "$B/tessera-taskfarm" --kernel mandelbrot --width 2048 --height 2048 \
   --output "$OUT_DIR/taskfarm.h5" --report "$OUT_DIR/taskfarm.json"
+run mapblocks compute_GBps -- "${LAUNCH[@]}" "$B/tessera-mapblocks" --init arange --op scale:6.25e-7 --op add:-5 \
+  --op square --reduce sum,min,max,mean,l2 --output "$OUT_DIR/mapblocks.h5" --report "$OUT_DIR/mapblocks.json"
+run inspect - -- "${LAUNCH[@]}" "$B/tessera-inspect" "$OUT_DIR/mapblocks.h5" /fields/array --stats \
+  --png "$OUT_DIR/mapblocks.png" --report "$OUT_DIR/inspect.json"
+run inspect-mandelbrot - -- "${LAUNCH[@]}" "$B/tessera-inspect" "$OUT_DIR/taskfarm.h5" /fields/mandelbrot \
+  --png "$OUT_DIR/mandelbrot.png" --report "$OUT_DIR/inspect-mandelbrot.json"
 
 echo
-printf '%-12s %-40s %-10s %s\n' app "headline metric" verdict seconds
-printf '%-12s %-40s %-10s %s\n' ------------ ---------------------------------------- ---------- -------
+printf '%-18s %-40s %-10s %s\n' app "headline metric" verdict seconds
+printf '%-18s %-40s %-10s %s\n' ------------------ ---------------------------------------- ---------- -------
 for row in "${ROWS[@]}"; do
   IFS='|' read -r a m v s <<<"$row"
-  printf '%-12s %-40s %-10s %s\n' "$a" "$m" "$v" "$s"
+  printf '%-18s %-40s %-10s %s\n' "$a" "$m" "$v" "$s"
   [[ "$v" == VERIFIED ]] || status=1
 done
 echo
