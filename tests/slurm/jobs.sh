@@ -41,4 +41,20 @@ TASKFARM_COMMANDS=$WORK/cmds.txt submit_wait 120 -o tf2.out "$J/taskfarm.sbatch"
 [[ $rc -eq 1 ]] || { cat tf2.out; fail "taskfarm.sbatch with a failing command returned $rc, expected 1"; }
 grep -Eq '1 failed' tf2.out || fail "taskfarm: the failed command is not counted"
 
+# --- dependency chain: mapblocks writes a file, inspect (afterok) reads it and draws it -------------
+MAPBLOCKS_SHAPE=600x400 MAPBLOCKS_CHUNKS=100x100 MAPBLOCKS_INIT=arange MAPBLOCKS_OPS="scale:0.001 square" \
+  submit -o mb.out "$J/mapblocks.sbatch"
+mb=$JOB_ID
+rc=0
+INSPECT_FILE=$TESSERA_OUT/mapblocks-$mb.h5 submit_wait 180 -o insp.out -d "afterok:$mb" "$J/inspect.sbatch" || rc=$?
+[[ $rc -eq 0 ]] || { cat mb.out insp.out; fail "inspect after mapblocks returned $rc"; }
+expect_state "$mb" COMPLETED
+expect_state "$JOB_ID" COMPLETED
+grep -q '^VERIFIED' mb.out || fail "mapblocks: no VERIFIED line"
+grep -q '^VERIFIED' insp.out || fail "inspect: no VERIFIED line"
+[[ -s $TESSERA_OUT/mapblocks-$mb.png ]] || fail "inspect drew no PNG"
+h5dump -d /fields/array -s 599,399 -c 1,1 "$TESSERA_OUT/mapblocks-$mb.h5" >mb.h5dump || fail "h5dump cannot read mapblocks output"
+# last element: arange index 599*400+399 = 239999, scaled by 0.001 and squared = 57599.52...
+grep -q '57599.5' mb.h5dump || { cat mb.h5dump; fail "mapblocks output holds the wrong last value"; }
+
 echo "slurm.jobs: all job scripts passed"
