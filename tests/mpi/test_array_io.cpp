@@ -9,21 +9,15 @@
 #include "tessera/core/fs.hpp"
 #include "tessera/io/array_io.hpp"
 #include "tessera/io/output_file.hpp"
+#define TESSERA_SCRATCH_WITH_MPI
+#include "scratch.hpp"
 
 using namespace tessera;
 using array::BlockLayout;
 using array::DistArray;
 
 namespace {
-std::string scratch(const std::string& name) {
-  // one directory per job, agreed by all ranks
-  const mpi::Comm w = mpi::Comm::world();
-  const std::string dir = w.bcast_string(
-      (std::filesystem::temp_directory_path() / ("tessera-test-" + std::to_string(::getpid()))).string());
-  if (w.rank() == 0) std::filesystem::create_directories(dir);
-  w.barrier();
-  return dir + "/" + name;
-}
+std::string scratch(const std::string& name) { return tessera::testing::mpi_scratch(name); }
 
 double value_at(const Extents& g) { return 1000.0 * static_cast<double>(g[0]) + 10.0 * g[1] + 0.5 * g[2]; }
 

@@ -16,6 +16,8 @@
 #include "tessera/io/file_tree.hpp"
 #include "tessera/io/output_file.hpp"
 #include "tessera/io/xdmf.hpp"
+#define TESSERA_SCRATCH_WITH_MPI
+#include "scratch.hpp"
 
 #ifdef TESSERA_HAVE_OPENMP
 #include <omp.h>
@@ -28,14 +30,7 @@ using array::Partial;
 using array::Pipeline;
 
 namespace {
-std::string scratch(const std::string& name) {
-  const mpi::Comm w = mpi::Comm::world();
-  const std::string dir = w.bcast_string(
-      (std::filesystem::temp_directory_path() / ("tessera-mb-test-" + std::to_string(::getpid()))).string());
-  if (w.rank() == 0) std::filesystem::create_directories(dir);
-  w.barrier();
-  return dir + "/" + name;
-}
+std::string scratch(const std::string& name) { return tessera::testing::mpi_scratch(name); }
 
 bool same(const Partial& a, const Partial& b) {
   auto eq = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };

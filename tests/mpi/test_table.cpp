@@ -11,32 +11,13 @@
 #include "tessera/io/output_file.hpp"
 #include "tessera/io/row_io.hpp"
 #include "tessera/io/table.hpp"
+#define TESSERA_SCRATCH_WITH_MPI
+#include "scratch.hpp"
 
 using namespace tessera;
 
 namespace {
-// One directory per job (rank 0's pid, agreed by all ranks), removed after the last test.
-std::string scratch_dir() {
-  const mpi::Comm w = mpi::Comm::world();
-  return w.bcast_string((std::filesystem::temp_directory_path() / ("tessera-table-" + std::to_string(::getpid()))).string());
-}
-std::string scratch(const std::string& name) {
-  const mpi::Comm w = mpi::Comm::world();
-  const std::string dir = scratch_dir();
-  if (w.rank() == 0) std::filesystem::create_directories(dir);
-  w.barrier();
-  return dir + "/" + name;
-}
-struct RemoveScratch : ::testing::Environment {
-  void TearDown() override {
-    const mpi::Comm w = mpi::Comm::world();
-    const std::string dir = scratch_dir();
-    w.barrier();
-    std::error_code ec;
-    if (w.rank() == 0) std::filesystem::remove_all(dir, ec);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
+std::string scratch(const std::string& name) { return tessera::testing::mpi_scratch(name); }
 // Rank r holds rows for global indices [r(r-1)/2, r(r+1)/2): rank 0 none, rank 1 one, rank 2 two...
 std::int64_t first_row(int r) { return std::int64_t{r} * (r - 1) / 2; }
 std::string label(std::int64_t i) { return std::string(static_cast<std::size_t>(i % 5), 'x') + std::to_string(i); }

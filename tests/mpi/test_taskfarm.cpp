@@ -16,33 +16,14 @@
 #include "tessera/tasks/record_table.hpp"
 #include "tessera/tasks/shell_command.hpp"
 #include "tessera/tasks/task_farm.hpp"
+#define TESSERA_SCRATCH_WITH_MPI
+#include "scratch.hpp"
 
 using namespace tessera;
 using namespace tessera::tasks;
 
 namespace {
-// One directory per job (rank 0's pid, agreed by all ranks), removed after the last test.
-std::string scratch_dir() {
-  const mpi::Comm w = mpi::Comm::world();
-  return w.bcast_string((std::filesystem::temp_directory_path() / ("tessera-farm-" + std::to_string(::getpid()))).string());
-}
-std::string scratch(const std::string& name) {
-  const mpi::Comm w = mpi::Comm::world();
-  const std::string dir = scratch_dir();
-  if (w.rank() == 0) std::filesystem::create_directories(dir);
-  w.barrier();
-  return dir + "/" + name;
-}
-struct RemoveScratch : ::testing::Environment {
-  void TearDown() override {
-    const mpi::Comm w = mpi::Comm::world();
-    const std::string dir = scratch_dir();
-    w.barrier();
-    std::error_code ec;
-    if (w.rank() == 0) std::filesystem::remove_all(dir, ec);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
+std::string scratch(const std::string& name) { return tessera::testing::mpi_scratch(name); }
 
 std::string input_of(std::int64_t id) { return "task " + std::to_string(id); }
 

@@ -9,21 +9,15 @@
 #include <fstream>
 
 #include "tessera/tasks/shell_command.hpp"
+#include "scratch.hpp"
 
 using namespace tessera::tasks;
 
 namespace {
-struct RemoveScratch : ::testing::Environment {
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("tessera-unit-" + std::to_string(::getpid())), ec);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
 std::string scratch_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("tessera-unit-" + std::to_string(::getpid())) / name;
+  const auto dir = tessera::testing::local_scratch(name);
   std::filesystem::create_directories(dir);
-  return dir.string();
+  return dir;
 }
 std::string slurp(const std::string& path) {
   std::ifstream in(path);

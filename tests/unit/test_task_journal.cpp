@@ -9,23 +9,13 @@
 #include "tessera/core/error.hpp"
 #include "tessera/tasks/journal.hpp"
 #include "tessera/tasks/schedule.hpp"
+#include "scratch.hpp"
 
 using namespace tessera;
 using namespace tessera::tasks;
 
 namespace {
-struct RemoveScratch : ::testing::Environment {
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("tessera-unit-" + std::to_string(::getpid())), ec);
-  }
-};
-[[maybe_unused]] ::testing::Environment* const remove_scratch = ::testing::AddGlobalTestEnvironment(new RemoveScratch);
-std::string scratch_prefix(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("tessera-unit-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
+std::string scratch_prefix(const std::string& name) { return tessera::testing::local_scratch(name); }
 
 TaskRecord sample(std::int64_t id, TaskStatus st = TaskStatus::ok) {
   TaskRecord r;
