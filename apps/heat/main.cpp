@@ -164,13 +164,16 @@ int run(mpi::Environment& env, int argc, char** argv) {
   auto layout = HeatSolver::make_layout(world, p.dims, p.n, grid_dims);
   world.collective_check([&] {
     if (!o.common.report.empty()) fs::check_writable(o.common.report);
-    if (o.checkpoint_every > 0) {
+  });
+  // The checkpoint directory (made if missing; its parent must exist), for --checkpoint-every and for
+  // the checkpoint a signal asks for. Checked up front when the user named one or asked for checkpoints.
+  if (o.checkpoint_every > 0 || o.checkpoint_dir_given) {
+    world.collective_check([&] {
       std::error_code ec;
       if (world.rank() == 0) std::filesystem::create_directory(o.checkpoint_dir, ec);
-    }
-  });
-  if (o.checkpoint_every > 0)
+    });
     world.collective_check([&] { fs::check_writable(io::checkpoint_path(o.checkpoint_dir, checkpoint_prefix, 0)); });
+  }
 
   // ---- allocate -------------------------------------------------------------------------------
   std::unique_ptr<io::OutputFile> out;
@@ -215,7 +218,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   const bool any_messages = world.sum(static_cast<long long>(solver.halo().messages_per_exchange())) > 0;
 
   // ---- timed run --------------------------------------------------------------------------------
-  ProgressLine progress(world.rank() == 0 && log::stdout_is_terminal() && log::level() >= log::Level::normal,
+  ProgressLine progress(world.rank() == 0 && log::level() >= log::Level::normal && stdout_reaches_terminal(),
                         first_step, steps, p.dt);
   StepTimes sum;
   bool preempted = false;

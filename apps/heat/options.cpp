@@ -45,6 +45,7 @@ void add_options(CLI::App& app, Options& o) {
 void finish_options(CLI::App& app, Options& o) {
   o.n_given = app.count("--n") > 0;
   o.steps_given = app.count("--steps") > 0;
+  o.checkpoint_dir_given = app.count("--checkpoint-dir") > 0;
   o.dims_given = app.count("--dims") > 0;
   o.alpha_given = app.count("--alpha") > 0;
   o.dt_given = app.count("--dt") > 0;

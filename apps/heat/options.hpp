@@ -29,6 +29,7 @@ struct Options {
   int calibration_iters = 0;      // 0: min(50, max(5, steps))
 
   // Whether the user gave these explicitly (a restart takes them from the checkpoint otherwise).
+  bool checkpoint_dir_given = false;
   bool n_given = false, steps_given = false, dims_given = false, alpha_given = false, dt_given = false, init_given = false;
 };
 

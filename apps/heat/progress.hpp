@@ -5,6 +5,12 @@
 
 namespace heat {
 
+// Rank 0's stdout leads to a person's terminal. log::stdout_is_terminal() alone is not enough
+// under Open MPI: mpirun gives every rank a pseudo-terminal whatever its own stdout is, so when
+// the rank was started by a launcher (OMPI_COMM_WORLD_RANK set), the launcher's stdout (the
+// parent process's fd 1) must be a terminal too.
+bool stdout_reaches_terminal();
+
 class ProgressLine {
  public:
   // enabled: rank 0, stdout a terminal, not --quiet.
