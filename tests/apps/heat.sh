@@ -8,7 +8,12 @@ BIN="${TESSERA_BIN_DIR:?}/tessera-heat"
 MPIEXEC="${MPIEXEC:-mpiexec}"
 read -r -a FLAGS <<<"${MPIEXEC_FLAGS:-}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tessera-heat-test.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+bg=""
+cleanup() {
+  if [[ -n "$bg" ]] && kill -0 "$bg" 2>/dev/null; then kill -TERM "$bg" 2>/dev/null || true; wait "$bg" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -97,18 +102,25 @@ grep -q 'snap.h5:/snapshots/u_000075' snap.xmf || fail "snap.xmf does not point 
 h5dump -H -d /snapshots/u_000100 snap.h5 >/dev/null || fail "snapshot u_000100 missing"
 
 # ---- a signal mid-run: checkpoint, exit 75, restart to the same field ------------------------------
-"$MPIEXEC" -n 2 "${FLAGS[@]}" "$BIN" --n 64 --steps 100000000 --checkpoint-dir sig >sig.txt 2>&1 &
-pid=$!
+"$MPIEXEC" -n 2 "${FLAGS[@]}" "$BIN" --n 160 --steps 100000000 --checkpoint-dir sig >sig.txt 2>&1 &
+bg=$!
 for _ in $(seq 1 300); do
   grep -q "steps 0 ->" sig.txt && break
   sleep 0.1
 done
-sleep 0.5
-kill -USR1 "$pid"
+grep -q "steps 0 ->" sig.txt || fail "the run to be signalled did not start"
+sleep 0.3
+kill -USR1 "$bg"
+for _ in $(seq 1 600); do
+  kill -0 "$bg" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$bg" 2>/dev/null && fail "the run did not stop within 60 s of SIGUSR1"
 set +e
-wait "$pid"
+wait "$bg"
 rc=$?
 set -e
+bg=""
 [[ $rc == 75 ]] || { cat sig.txt >&2; fail "SIGUSR1 gave exit $rc, expected 75"; }
 grep -q PREEMPTED sig.txt || fail "no PREEMPTED line"
 ck=$(find sig -name 'heat-*.h5' | sort | tail -n 1)
@@ -116,7 +128,7 @@ ck=$(find sig -name 'heat-*.h5' | sort | tail -n 1)
 stopped=$((10#$(basename "$ck" .h5 | sed 's/heat-//')))
 final=$((stopped + 30))
 expect 0 1 --restart "$ck" --steps "$final" --output sigrestart.h5
-expect 0 2 --n 64 --steps "$final" --output sigref.h5
+expect 0 2 --n 160 --steps "$final" --output sigref.h5
 same_field sigref.h5 sigrestart.h5
 
 # ---- bad input: exit 2, nothing left behind ----------------------------------------------------------

@@ -38,3 +38,20 @@ TEST(Signals, ASignalAtOneRankStopsEveryRank) {
   EXPECT_EQ(signals::signal_name(SIGUSR1), "SIGUSR1");
   EXPECT_EQ(signals::signal_name(SIGTERM), "SIGTERM");
 }
+
+TEST(Signals, TheNonBlockingVoteStopsEveryRankAtTheSameStep) {
+  const mpi::Comm w = mpi::Comm::world();
+  signals::clear();
+  signals::StopHandlers guard;
+  signals::StopVote vote(w);
+  int stopped_at = -1;
+  for (int step = 0; step < 20 && stopped_at < 0; ++step) {
+    if (step == 7 && w.rank() == w.size() - 1) std::raise(SIGUSR1);
+    if (vote.poll()) stopped_at = step;
+  }
+  // the vote posted after step 7 is read after step 8, on every rank
+  EXPECT_EQ(stopped_at, 8);
+  EXPECT_EQ(w.min(stopped_at), w.max(stopped_at));
+  EXPECT_EQ(vote.signal(), SIGUSR1);
+  signals::clear();
+}

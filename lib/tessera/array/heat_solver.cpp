@@ -178,14 +178,18 @@ StepTimes HeatSolver::step(bool overlap) {
   return t;
 }
 
-double HeatSolver::calibrate_exchange(int iters) {
+std::vector<double> HeatSolver::calibrate_exchange(int iters) {
   DistArray<double>& u = u_[cur_];
   iters = std::max(1, iters);
   halo_.exchange(u);  // warm-up
   u.comm().barrier();
-  const double t0 = wtime();
-  for (int i = 0; i < iters; ++i) halo_.exchange(u);
-  return (wtime() - t0) / iters;
+  std::vector<double> t(static_cast<size_t>(iters));
+  for (auto& ti : t) {
+    const double t0 = wtime();
+    halo_.exchange(u);
+    ti = wtime() - t0;
+  }
+  return t;
 }
 
 FieldNorms HeatSolver::norms() const {

@@ -100,9 +100,9 @@ class HeatSolver {
   // One time step. overlap: start(), interior, finish(), strips; otherwise start()+finish(), then
   // interior and strips. Both give bitwise-identical fields.
   StepTimes step(bool overlap);
-  // Seconds per start()+finish() with no compute between, averaged over `iters` exchanges, this
-  // rank (the pure-communication calibration of the overlap figure). Collective (barrier first).
-  double calibrate_exchange(int iters);
+  // Seconds of each of `iters` start()+finish() with no compute between, on this rank (the
+  // pure-communication calibration of the overlap figure). Collective (barrier first).
+  std::vector<double> calibrate_exchange(int iters);
 
   // Collective reductions over the current field.
   FieldNorms norms() const;

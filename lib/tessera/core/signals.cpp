@@ -47,6 +47,35 @@ void request_stop(int sig) noexcept {
 bool stop_agreed(const mpi::Comm& comm) { return comm.any(stop_requested()); }
 int agreed_signal(const mpi::Comm& comm) { return comm.max(stop_signal()); }
 
+struct StopVote::Impl {
+  mpi::Comm comm;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int mine = 0, result = 0;
+};
+
+StopVote::StopVote(const mpi::Comm& comm) : impl_(new Impl) { impl_->comm = comm.dup(); }
+
+StopVote::~StopVote() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && impl_->req != MPI_REQUEST_NULL) MPI_Wait(&impl_->req, MPI_STATUS_IGNORE);
+  delete impl_;
+}
+
+bool StopVote::poll() {
+  Impl& v = *impl_;
+  if (v.req != MPI_REQUEST_NULL) {
+    TESSERA_MPI_CHECK(MPI_Wait(&v.req, MPI_STATUS_IGNORE));
+    if (v.result != 0) {
+      agreed_ = v.result;
+      return true;
+    }
+  }
+  v.mine = stop_signal();
+  TESSERA_MPI_CHECK(MPI_Iallreduce(&v.mine, &v.result, 1, MPI_INT, MPI_MAX, v.comm.get(), &v.req));
+  return false;
+}
+
 std::string signal_name(int sig) {
   switch (sig) {
     case SIGTERM: return "SIGTERM";

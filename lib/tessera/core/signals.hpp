@@ -53,6 +53,30 @@ bool stop_agreed(const mpi::Comm& comm);
 // The signal that made stop_agreed() true, agreed too (max over ranks; 0 when none). Collective.
 int agreed_signal(const mpi::Comm& comm);
 
+// The same agreement without a per-step synchronisation: each poll() completes the vote posted by
+// the previous poll() (an MPI_Iallreduce of the signal number, MPI_MAX, on a private duplicate of
+// the communicator) and posts a new one with the current flag. Every rank gets the same answer from
+// the same poll, so all stop after the same step, one step after the signal arrived. Collective:
+// every rank calls poll() the same number of times (once per step).
+//
+//   signals::StopVote vote(comm);
+//   for (...) { step(); if (vote.poll()) { checkpoint(); exit(ExitCode::preempted); } }
+class StopVote {
+ public:
+  explicit StopVote(const mpi::Comm& comm);
+  ~StopVote();  // completes the vote in flight
+  StopVote(const StopVote&) = delete;
+  StopVote& operator=(const StopVote&) = delete;
+  // True when the vote completed now found a stop signal on some rank (then signal() names it).
+  bool poll();
+  int signal() const { return agreed_; }
+
+ private:
+  struct Impl;
+  Impl* impl_;
+  int agreed_ = 0;
+};
+
 // "SIGUSR1", "SIGTERM", ... or "signal N".
 std::string signal_name(int sig);
 
