@@ -4,8 +4,10 @@
 // The update of one cell, in 1, 2 or 3 dimensions (3-, 5-, 7-point stencil):
 //   u_new = u + r * ( ((u[-e0] + u[+e0]) - (u + u)) + ((u[-e1] + u[+e1]) - (u + u)) + ... )
 // evaluated in exactly this order for every cell, whatever region, rank count or thread count it
-// is computed in, so results are bitwise reproducible (no reduction, no reassociation; the inner
-// loop and its scalar remainder run the same operations). Each thread writes whole rows of u_new.
+// is computed in, so results are bitwise reproducible (no reduction, no reassociation; the vector
+// loop, its scalar remainder, the two-row variant and the AVX2/baseline clones of the kernels all
+// run the same IEEE operations, none fused: build without -ffp-contract=fast on FMA targets).
+// Each thread writes whole rows of u_new; 2D rows go in pairs so that each row loaded serves two.
 #pragma once
 #include <array>
 #include <vector>
