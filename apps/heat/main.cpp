@@ -213,6 +213,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
             ck ? " (restarted from " + ck->path + ")" : "");
 
   std::vector<XdmfFrame> frames;
+  size_t snapshots_written = 0;
   PhaseTimer t_io, t_norms;
   auto snapshot = [&] {
     const auto s = solver.step_count();
@@ -221,6 +222,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
     write_field(out->file(), name, solver.field(), s, solver.time());
     t_io.stop();
     frames.push_back({name, s, solver.time()});
+    ++snapshots_written;
   };
   if (o.snapshot_every > 0 && first_step % o.snapshot_every == 0) snapshot();
 
@@ -364,12 +366,15 @@ int run(mpi::Environment& env, int argc, char** argv) {
     write_field(f, "/fields/u", solver.field(), solver.step_count(), solver.time());
     write_history(f, hist);
     out->commit();
+    // The XDMF time series: the snapshots, then the final field unless it is the last snapshot.
     if (frames.empty() || frames.back().step != solver.step_count())
       frames.push_back({"/fields/u", solver.step_count(), solver.time()});
-    if (world.rank() == 0)
-      fs::write_text_atomically(xdmf_path_for(o.common.output),
-                                xdmf_time_series(std::filesystem::path(o.common.output).filename().string(),
-                                                 solver.field().layout().shape(), p.dx(), frames));
+    world.collective_check([&] {
+      if (world.rank() == 0)
+        fs::write_text_atomically(xdmf_path_for(o.common.output),
+                                  xdmf_time_series(std::filesystem::path(o.common.output).filename().string(),
+                                                   solver.field().layout().shape(), p.dx(), frames));
+    });
     t_io.stop();
   }
 
@@ -396,7 +401,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   log::info("  {}", verdict.detail);
   log::info("  checksum of u: {}", hex(checksum));
   if (out && verdict.ok)
-    log::info("  wrote {} (/fields/u, /results, {} snapshots) and {}", o.common.output, frames.size() - 1,
+    log::info("  wrote {} (/fields/u, /results, {} snapshots) and {}", o.common.output, snapshots_written,
               xdmf_path_for(o.common.output));
   if (world.rank() == 0 && !o.common.report.empty()) report.write(o.common.report);
   if (world.rank() == 0) std::printf("%s\n", verdict.ok ? "VERIFIED" : "FAILED");
