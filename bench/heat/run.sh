@@ -35,6 +35,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "heat benchmark: $NP ranks x $THREADS threads, ${N}^2, $STEPS steps, $REPS rounds" >&2
+cut -d' ' -f1-3 /proc/loadavg >"$tmp/load_before"
 for r in $(seq 1 "$REPS"); do
   OMP_NUM_THREADS=$((NP * THREADS)) "$BIN_DIR/bench-stream" --json >"$tmp/stream_$r.json"
   for mode in on off; do
@@ -45,6 +46,7 @@ for r in $(seq 1 "$REPS"); do
   echo "  round $r/$REPS done" >&2
 done
 
+cut -d' ' -f1-3 /proc/loadavg >"$tmp/load_after"
 mkdir -p "$(dirname "$OUT")"
 python3 - "$tmp" "$REPS" "$OUT" "$NP" "$THREADS" "$N" "$STEPS" <<'PY'
 import json, statistics, sys, platform, datetime, os
@@ -60,6 +62,8 @@ bound = triad * 1e9 / bytes_per_cell
 bound_best = triad_best * 1e9 / bytes_per_cell
 res = {"schema": "tessera-bench/1", "bench": "heat", "time_utc": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
        "host": platform.node(), "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"),
+       "cores": os.cpu_count(),
+       "loadavg_before": open(f"{tmp}/load_before").read().split(), "loadavg_after": open(f"{tmp}/load_after").read().split(),
        "ranks": np_, "threads_per_rank": threads, "n": n, "steps": steps, "repetitions": reps,
        "stream_triad_GBps_median": triad, "stream_triad_GBps_all": [s["triad_median_GBps"] for s in stream],
        "stream_triad_best_GBps_median": triad_best,
