@@ -3,6 +3,7 @@
 #
 # Each of REPS rounds (default 5) runs, back to back so they share the machine's state:
 #   bench-stream (OMP_NUM_THREADS = ranks x threads: the same cores as the heat run),
+#   bench-stencil (the FTCS kernel alone on those cores: no exchange, no per-step synchronisation),
 #   tessera-heat --overlap on, tessera-heat --overlap off  (NP ranks, N^2 grid, STEPS steps).
 # Medians over the rounds go to bench/results/heat.json and a table on stdout:
 #   - cells/s and effective GB/s (model: 16 B per cell update, u read + u_new written) against the
@@ -28,7 +29,7 @@ read -r -a FLAGS <<<"${MPIEXEC_FLAGS:---bind-to core}"
 OUT=${OUT:-$root/bench/results/heat.json}
 if [[ $(id -u) == 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 (( REPS >= 5 )) || { echo "error: REPS must be at least 5 (medians of >= 5 repetitions)" >&2; exit 2; }
-for b in bench-stream tessera-heat; do
+for b in bench-stream bench-stencil tessera-heat; do
   [[ -x "$BIN_DIR/$b" ]] || { echo "error: $BIN_DIR/$b not built (cmake --build build/default)" >&2; exit 2; }
 done
 tmp=$(mktemp -d)
@@ -38,6 +39,7 @@ echo "heat benchmark: $NP ranks x $THREADS threads, ${N}^2, $STEPS steps, $REPS 
 cut -d' ' -f1-3 /proc/loadavg >"$tmp/load_before"
 for r in $(seq 1 "$REPS"); do
   OMP_NUM_THREADS=$((NP * THREADS)) "$BIN_DIR/bench-stream" --json >"$tmp/stream_$r.json"
+  OMP_NUM_THREADS=$((NP * THREADS)) "$BIN_DIR/bench-stencil" --n "$N" --json >"$tmp/kernel_$r.json"
   for mode in on off; do
     OMP_NUM_THREADS=$THREADS "$MPIEXEC" -n "$NP" "${FLAGS[@]}" "$BIN_DIR/tessera-heat" --dims 2 --n "$N" \
       --steps "$STEPS" --overlap "$mode" --quiet --report "$tmp/heat_${mode}_$r.json" >"$tmp/log_${mode}_$r.txt" 2>&1 ||
@@ -88,6 +90,11 @@ for mode in ("on", "off"):
                           "pure_exchange_seconds": med(x["pure_exchange_seconds_median"] for x in m),
                           "visible_comm_seconds": med(x["visible_comm_seconds_median"] for x in m),
                           "seconds_per_step": parts, "checksum": m[0]["checksum"]}
+kern = [json.load(open(f"{tmp}/kernel_{r}.json")) for r in range(1, reps + 1)]
+kcells = med(k["cells_per_second_median"] for k in kern)
+res["kernel_only"] = {"what": "ftcs_update on one process, ranks x threads OpenMP threads, no MPI",
+                      "cells_per_second": kcells, "effective_GBps": kcells * bytes_per_cell / 1e9,
+                      "fraction_of_stream_bound": kcells / bound, "cells_per_second_all": [k["cells_per_second_median"] for k in kern]}
 on, off = res["modes"]["on"], res["modes"]["off"]
 res["checksums_equal"] = len({x["checksum"] for x in res["modes"].values()}) == 1
 res["speedup_on_vs_off"] = on["cells_per_second"] / off["cells_per_second"]
@@ -113,6 +120,9 @@ for mode in ("on", "off"):
     print(f"{mode:<5}{x['cells_per_second']:>11.3e}{x['effective_GBps']:>8.2f}{100 * x['fraction_of_stream_bound']:>8.1f}{ovs:>13}"
           f"{x['pure_exchange_seconds'] * 1e6:>9.1f}{x['visible_comm_seconds'] * 1e6:>11.1f}{p['interior'] * ms:>9.3f}"
           f"{p['progress'] * ms:>9.3f}{p['wait'] * ms:>8.3f}{p['boundary'] * ms:>9.3f}{p['total'] * ms:>8.3f}")
+k = res["kernel_only"]
+print(f"{'kernel':<5}{k['cells_per_second']:>11.3e}{k['effective_GBps']:>8.2f}{100 * k['fraction_of_stream_bound']:>8.1f}"
+      "   (ftcs_update alone, one process, same cores, no MPI)")
 t = res["targets"]
 print(f"stencil at {100 * t['stencil_fraction_of_stream_bound']['measured']:.1f} % of the STREAM bound (target 80 %: "
       f"{'met' if t['stencil_fraction_of_stream_bound']['met'] else 'NOT met'}); overlap {on['overlap_percent']} % "
