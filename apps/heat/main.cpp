@@ -1,0 +1,417 @@
+// tessera-heat: the explicit heat equation on a block-distributed 2D/3D grid, with the halo
+// exchange overlapped with the interior update (the asyncio pattern in HPC form), checkpoints, and
+// restart on any number of ranks.
+//
+// Each step: HaloExchange::start() posts MPI_Irecv/MPI_Isend for every face; the cells that need
+// no ghost are updated while the messages fly (with an MPI progress call between interior slabs);
+// finish() waits; then the strips next to the faces are updated. --overlap off completes the
+// exchange first; both modes, every rank count and every thread count give bitwise-identical fields.
+//
+// Usage:
+//   mpirun -np 4 tessera-heat --dims 2 --n 4096 --steps 500 --alpha 1 --output heat.h5
+//   mpirun -np 2 tessera-heat --init hotspot --snapshot-every 20 --output heat.h5   # heat.xmf for ParaView
+//   mpirun -np 4 tessera-heat --steps 10000 --checkpoint-every 500 --checkpoint-dir ckpt --keep 2
+//   mpirun -np 8 tessera-heat --steps 10000 --restart ckpt          # newest checkpoint, any rank count
+//
+// Verification: --init sine (default) starts from the k=1 sine mode, which FTCS multiplies by a known
+// lambda every step; the final field is compared with lambda^steps * u0 (max error, tolerance
+// 1e-12 + 8 eps per step). --init hotspot checks the discrete maximum principle on the recorded
+// norms: min >= 0, max never increases (4 ulp slack) and stays <= max0, l2 never increases.
+//
+// Figures: per-step time of each part (post, interior, progress, wait, boundary, total; slowest
+// rank), the overlap achieved by the OSU definition, 100 * (1 - (t_total - t_compute) / t_pure)
+// clipped at 0, with t_compute = interior + boundary and t_pure one start()+finish() timed alone
+// before the run (worst rank), cells/s, and the effective memory bandwidth under the model of 16
+// bytes per cell update: u read once and u_new written once (neighbour reuse from cache; the
+// write-allocate read is not counted, as STREAM does not count it).
+//
+// Signals: SIGTERM or SIGUSR1 (e.g. Slurm's --signal=B:USR1@60 forwarded by the batch script, or
+// `kill -USR1 <mpirun pid>`; Open MPI's mpirun forwards SIGUSR1 to the ranks) make every rank finish
+// the current step, write a checkpoint, print PREEMPTED and exit with code 75 so the job can be
+// requeued with --restart DIR. The ranks vote on the flag after every step (a non-blocking
+// MPI_Iallreduce completed one step later, so the vote costs no synchronisation).
+//
+// Exit codes: 0 VERIFIED; 1 FAILED verification; 2 bad usage or input (unstable r, bad --grid, a grid
+// too small for every rank to own cells, a checkpoint that is not ours, of another shape, damaged or
+// truncated, an unwritable output directory); 3 runtime or I/O error; 75 checkpointed on a signal.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "options.hpp"
+#include "progress.hpp"
+#include "state_io.hpp"
+#include "tessera/array/heat_solver.hpp"
+#include "tessera/core/error.hpp"
+#include "tessera/core/fs.hpp"
+#include "tessera/core/log.hpp"
+#include "tessera/core/report.hpp"
+#include "tessera/core/signals.hpp"
+#include "tessera/core/timer.hpp"
+#include "tessera/io/checkpoint.hpp"
+#include "tessera/io/output_file.hpp"
+#include "tessera/mpi/environment.hpp"
+#include "xdmf_series.hpp"
+
+namespace heat {
+namespace {
+using namespace tessera;
+using array::HeatInit;
+using array::StepTimes;
+
+constexpr double eps = DBL_EPSILON;
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+std::string g17(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// The problem: from the options, or from the checkpoint (explicit options must then agree).
+HeatProblem make_problem(const Options& o, const CheckpointInfo* ck) {
+  HeatProblem p;
+  if (ck) {
+    const HeatProblem& c = ck->problem;
+    auto must_match = [&](bool given, bool same, const std::string& option, const std::string& theirs) {
+      if (given && !same)
+        throw UsageError("--restart '" + ck->path + "' was made with " + option + " " + theirs +
+                         "; give the same value or leave the option out");
+    };
+    must_match(o.n_given, o.n == c.n, "--n", std::to_string(c.n));
+    must_match(o.dims_given, o.dims == c.dims, "--dims", std::to_string(c.dims));
+    must_match(o.alpha_given, o.alpha == c.alpha, "--alpha", g17(c.alpha));
+    must_match(o.dt_given, o.dt == c.dt, "--dt", g17(c.dt));
+    must_match(o.init_given, o.init == array::to_string(c.init), "--init", array::to_string(c.init));
+    p = c;
+  } else {
+    p.dims = o.dims;
+    p.n = o.n;
+    p.alpha = o.alpha;
+    p.init = array::parse_heat_init(o.init);
+    p.dt = o.dt_given ? o.dt : HeatProblem::default_dt(p.dims, p.n, p.alpha);
+  }
+  p.validate();
+  return p;
+}
+
+struct Verdict {
+  bool ok = false;
+  double max_error = NAN, tolerance = NAN;
+  std::string detail;
+};
+
+Verdict verify(const HeatSolver& s, const History& h) {
+  Verdict v;
+  if (s.problem().init == HeatInit::sine) {
+    v.max_error = s.max_error_vs_sine();
+    v.tolerance = 1e-12 + 8 * eps * static_cast<double>(s.step_count());
+    v.ok = v.max_error <= v.tolerance;
+    v.detail = fmt::format("max |u - lambda^{} u0| = {:.3e} (tolerance {:.1e})", s.step_count(), v.max_error, v.tolerance);
+    return v;
+  }
+  v.ok = !h.max.empty();
+  const double max0 = h.max.empty() ? 0 : h.max.front();
+  std::string why;
+  for (size_t k = 0; k < h.size() && v.ok; ++k) {
+    if (h.min[k] < 0) why = fmt::format("min {:.3e} < 0 at step {}", h.min[k], h.step[k]);
+    else if (h.max[k] > max0 * (1 + 4 * eps)) why = fmt::format("max {:.17g} > max0 {:.17g} at step {}", h.max[k], max0, h.step[k]);
+    else if (k > 0 && h.max[k] > h.max[k - 1] * (1 + 4 * eps))
+      why = fmt::format("max grew from {:.17g} to {:.17g} at step {}", h.max[k - 1], h.max[k], h.step[k]);
+    else if (k > 0 && h.l2[k] > h.l2[k - 1] * (1 + 1e-12))
+      why = fmt::format("l2 grew from {:.17g} to {:.17g} at step {}", h.l2[k - 1], h.l2[k], h.step[k]);
+    v.ok = why.empty();
+  }
+  v.detail = v.ok ? fmt::format("max principle holds over {} samples: 0 <= u <= max0 = {}, max and l2 never grow",
+                                h.size(), max0)
+                  : "max principle violated: " + why;
+  return v;
+}
+
+int run(mpi::Environment& env, int argc, char** argv) {
+  CLI::App app{"tessera-heat: explicit heat equation, halo exchange overlapped with compute, checkpoint/restart",
+               "tessera-heat"};
+  app.footer(
+      "Example:\n"
+      "  mpirun -np 4 tessera-heat --dims 2 --n 4096 --steps 500 --alpha 1 --output heat.h5\n"
+      "  mpirun -np 2 tessera-heat --steps 1000 --checkpoint-every 100 --checkpoint-dir ckpt --keep 2\n"
+      "  mpirun -np 3 tessera-heat --steps 1000 --restart ckpt\n"
+      "Exit codes: 0 verified, 1 verification failed, 2 bad usage/input, 3 runtime/I-O error,\n"
+      "  75 checkpointed after SIGTERM/SIGUSR1 (requeue with --restart).");
+  Options o;
+  add_options(app, o);
+  bool done = false;
+  cli::parse(app, argc, argv, done);
+  if (done) return 0;
+  finish_options(app, o);
+  cli::apply(o.common);
+  signals::StopHandlers stop_handlers;  // from here on a signal ends the run at a step boundary
+  const mpi::Comm& world = env.world();
+  const bool overlap = o.overlap == "on";
+  const Timer wall;
+
+  // ---- validate -----------------------------------------------------------------------------
+  std::unique_ptr<CheckpointInfo> ck;
+  if (!o.restart.empty()) ck = std::make_unique<CheckpointInfo>(read_checkpoint_info(world, o.restart));
+  const HeatProblem p = make_problem(o, ck.get());
+  const std::int64_t steps = ck && !o.steps_given ? ck->target_steps : o.steps;
+  if (ck && ck->step > steps)
+    throw UsageError("--restart '" + ck->path + "' is at step " + std::to_string(ck->step) + ", beyond --steps " +
+                     std::to_string(steps));
+  std::vector<int> grid_dims;
+  if (!o.grid.empty()) grid_dims = mpi::ProcessGrid::parse_dims(o.grid, p.dims, world.size());
+  auto layout = HeatSolver::make_layout(world, p.dims, p.n, grid_dims);
+  world.collective_check([&] {
+    if (!o.common.report.empty()) fs::check_writable(o.common.report);
+  });
+  // The checkpoint directory (made if missing; its parent must exist), for --checkpoint-every and for
+  // the checkpoint a signal asks for. Checked up front when the user named one or asked for checkpoints.
+  if (o.checkpoint_every > 0 || o.checkpoint_dir_given) {
+    world.collective_check([&] {
+      std::error_code ec;
+      if (world.rank() == 0) std::filesystem::create_directory(o.checkpoint_dir, ec);
+    });
+    world.collective_check([&] { fs::check_writable(io::checkpoint_path(o.checkpoint_dir, checkpoint_prefix, 0)); });
+  }
+
+  // ---- allocate -------------------------------------------------------------------------------
+  std::unique_ptr<io::OutputFile> out;
+  if (!o.common.output.empty()) out = std::make_unique<io::OutputFile>(world, o.common.output);
+  const std::string grid_text = layout.grid().to_string();
+  HeatSolver solver(p, std::move(layout));
+  solver.set_progress_slabs(o.progress_slabs);
+  History hist;
+  if (ck) {
+    load_checkpoint(*ck, solver, hist);
+  } else {
+    solver.initialize();
+    hist.add(0, 0.0, solver.norms());
+  }
+  const std::int64_t first_step = solver.step_count();
+  const std::int64_t to_run = steps - first_step;
+  const io::Provenance prov{"heat", cli::command_line(argc, argv), world.size(), mpi::Environment::max_threads(),
+                            grid_text};
+  log::info("tessera-heat: {}D, n = {} ({} cells), {} ranks (grid {}) x {} threads, overlap {}, init {}", p.dims, p.n,
+            shape_to_string(solver.field().layout().shape()), world.size(), grid_text, mpi::Environment::max_threads(),
+            o.overlap, array::to_string(p.init));
+  log::info("  alpha = {}, dx = {:.6g}, dt = {:.6g}, r = alpha*dt/dx^2 = {:.6g} (stable <= {:.6g}), steps {} -> {}{}",
+            p.alpha, p.dx(), p.dt, p.r(), HeatProblem::max_stable_r(p.dims), first_step, steps,
+            ck ? " (restarted from " + ck->path + ")" : "");
+
+  std::vector<XdmfFrame> frames;
+  size_t snapshots_written = 0;
+  PhaseTimer t_io, t_norms;
+  auto snapshot = [&] {
+    const auto s = solver.step_count();
+    const std::string name = fmt::format("/snapshots/u_{:06d}", s);
+    t_io.start();
+    write_field(out->file(), name, solver.field(), s, solver.time());
+    t_io.stop();
+    frames.push_back({name, s, solver.time()});
+    ++snapshots_written;
+  };
+  if (o.snapshot_every > 0 && first_step % o.snapshot_every == 0) snapshot();
+
+  // ---- warm-up: the pure-communication calibration (also warms up the MPI connections) -----------
+  const int iters = o.calibration_iters > 0 ? o.calibration_iters
+                                            : static_cast<int>(std::clamp<std::int64_t>(to_run, 5, 50));
+  const std::vector<double> pure_samples = to_run > 0 ? solver.calibrate_exchange(iters) : std::vector<double>{};
+  const bool any_messages = world.sum(static_cast<long long>(solver.halo().messages_per_exchange())) > 0;
+
+  // ---- timed run --------------------------------------------------------------------------------
+  ProgressLine progress(world.rank() == 0 && log::level() >= log::Level::normal && stdout_reaches_terminal(),
+                        first_step, steps, p.dt);
+  StepTimes sum;
+  // Per step (up to 2^24 steps): the communication not hidden (total - compute), and the total.
+  std::vector<double> visible_comm, step_total;
+  visible_comm.reserve(static_cast<size_t>(std::max<std::int64_t>(0, std::min<std::int64_t>(to_run, 1 << 24))));
+  step_total.reserve(visible_comm.capacity());
+  bool preempted = false;
+  int stop_sig = 0;
+  signals::StopVote stop_vote(world);
+  std::string last_checkpoint;
+  while (solver.step_count() < steps) {
+    const StepTimes st = solver.step(overlap);
+    sum += st;
+    if (visible_comm.size() < visible_comm.capacity()) {
+      visible_comm.push_back(st.total - st.compute());
+      step_total.push_back(st.total);
+    }
+    const std::int64_t s = solver.step_count();
+    if (s % o.norms_every == 0 || s == steps) {
+      t_norms.start();
+      hist.add(s, solver.time(), solver.norms());
+      t_norms.stop();
+    }
+    if (o.snapshot_every > 0 && s % o.snapshot_every == 0) snapshot();
+    if (stop_vote.poll() && s < steps) {
+      preempted = true;
+      stop_sig = stop_vote.signal();
+    }
+    if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || preempted) {
+      t_io.start();
+      last_checkpoint = write_checkpoint(o.checkpoint_dir, solver, hist, prov, steps);
+      if (world.rank() == 0)
+        for (const auto& gone : io::prune_checkpoints(o.checkpoint_dir, checkpoint_prefix, o.keep, s))
+          log::debug("removed old checkpoint {}", gone);
+      t_io.stop();
+    }
+    progress.update(s);
+    if (preempted) break;
+  }
+  progress.done();
+  const std::int64_t ran = solver.step_count() - first_step;
+
+  // ---- figures (slowest rank for times; worst rank for overlap) ----------------------------------
+  const double per = ran > 0 ? 1.0 / static_cast<double>(ran) : 0.0;
+  StepTimes worst;
+  worst.post = world.max(sum.post) * per;
+  worst.interior = world.max(sum.interior) * per;
+  worst.progress = world.max(sum.progress) * per;
+  worst.wait = world.max(sum.wait) * per;
+  worst.boundary = world.max(sum.boundary) * per;
+  worst.total = world.max(sum.total) * per;
+  // OSU: overlap = max(0, 100 (1 - (t_total - t_compute) / t_pure)), per rank, worst rank reported.
+  // With means over steps and exchanges as OSU does, and with medians (robust to the preemption
+  // spikes of a shared machine).
+  const double t_pure = mean_of(pure_samples), t_pure_median = median_of(pure_samples);
+  const double pure = world.max(t_pure);
+  double overlap_pct = NAN, overlap_median_pct = NAN;
+  if (ran > 0 && any_messages) {
+    auto osu = [](double visible, double pure_comm) {
+      return pure_comm > 0 ? std::max(0.0, 100.0 * (1.0 - visible / pure_comm)) : 100.0;
+    };
+    overlap_pct = world.min(osu(sum.total * per - sum.compute() * per, t_pure));
+    overlap_median_pct = world.min(osu(median_of(visible_comm), t_pure_median));
+  }
+  const double cells = static_cast<double>(solver.field().layout().global_size());
+  const double cell_rate = worst.total > 0 ? cells / worst.total : 0.0;
+  constexpr double bytes_per_cell = 16.0;
+  const double gbps = cell_rate * bytes_per_cell / 1e9;
+  // The same from the median step of the slowest rank (robust to preemption spikes).
+  const double median_step = world.max(median_of(step_total));
+  const double cell_rate_median = median_step > 0 ? cells / median_step : 0.0;
+
+  Report report("heat");
+  report.set_run({{"ranks", world.size()}, {"threads", mpi::Environment::max_threads()}, {"nodes", env.num_nodes()},
+                  {"grid", grid_text}});
+  report.parameter("dims", p.dims);
+  report.parameter("n", p.n);
+  report.parameter("steps", steps);
+  report.parameter("first_step", first_step);
+  report.parameter("alpha", p.alpha);
+  report.parameter("dt", p.dt);
+  report.parameter("r", p.r());
+  report.parameter("init", array::to_string(p.init));
+  report.parameter("overlap", o.overlap);
+  report.parameter("progress_slabs", o.progress_slabs);
+  report.metric("steps_run", ran);
+  report.metric("seconds_per_step", nlohmann::json{{"post", worst.post}, {"interior", worst.interior}, {"progress", worst.progress},
+                                     {"wait", worst.wait}, {"boundary", worst.boundary}, {"total", worst.total}});
+  auto number_or_null = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  report.metric("pure_exchange_seconds", pure);
+  report.metric("pure_exchange_seconds_median", world.max(t_pure_median));
+  report.metric("visible_comm_seconds_median", world.max(median_of(visible_comm)));
+  report.metric("overlap_percent", number_or_null(overlap_pct));
+  report.metric("overlap_percent_median", number_or_null(overlap_median_pct));
+  report.metric("cells_per_second", cell_rate);
+  report.metric("bytes_per_cell_model", bytes_per_cell);
+  report.metric("effective_gb_per_second", gbps);
+  report.metric("median_step_seconds", median_step);
+  report.metric("cells_per_second_median_step", cell_rate_median);
+  report.metric("effective_gb_per_second_median_step", cell_rate_median * bytes_per_cell / 1e9);
+  report.metric("halo_bytes_sent_per_step", world.sum(static_cast<long long>(solver.halo().bytes_sent_per_exchange())));
+  report.metric("io_seconds", world.max(t_io.total()));
+  report.metric("norms_seconds", world.max(t_norms.total()));
+  report.metric("wall_seconds", world.max(wall.elapsed()));
+
+  if (preempted) {
+    log::info("{} received: stopped after step {}, checkpoint written to {}", signals::signal_name(stop_sig),
+              solver.step_count(), last_checkpoint);
+    log::info("  resume with: --restart {}", last_checkpoint);
+    report.data()["preempted"] = {{"signal", signals::signal_name(stop_sig)}, {"step", solver.step_count()},
+                                  {"checkpoint", last_checkpoint}};
+    if (world.rank() == 0 && !o.common.report.empty()) report.write(o.common.report);
+    if (world.rank() == 0) std::printf("PREEMPTED\n");
+    return static_cast<int>(ExitCode::preempted);
+  }
+
+  // ---- verification ------------------------------------------------------------------------------
+  const Verdict verdict = verify(solver, hist);
+  const std::uint64_t checksum = array::bitwise_checksum(solver.field());
+
+  // ---- output ------------------------------------------------------------------------------------
+  if (out && verdict.ok) {
+    t_io.start();
+    io::File& f = out->file();
+    io::write_provenance(f, prov);
+    io::write_attr(f, "/", "kind", "result");
+    write_parameters(f, p, solver.step_count(), solver.time(), checksum);
+    io::write_attr(f, "/", "overlap", o.overlap);
+    io::write_attr(f, "/", "verified", std::int64_t{1});
+    write_field(f, "/fields/u", solver.field(), solver.step_count(), solver.time());
+    write_history(f, hist);
+    out->commit();
+    // The XDMF time series: the snapshots, then the final field unless it is the last snapshot.
+    if (frames.empty() || frames.back().step != solver.step_count())
+      frames.push_back({"/fields/u", solver.step_count(), solver.time()});
+    world.collective_check([&] {
+      if (world.rank() == 0)
+        fs::write_text_atomically(xdmf_path_for(o.common.output),
+                                  xdmf_time_series(std::filesystem::path(o.common.output).filename().string(),
+                                                   solver.field().layout().shape(), p.dx(), frames));
+    });
+    t_io.stop();
+  }
+
+  report.metric("max_error", std::isnan(verdict.max_error) ? nlohmann::json(nullptr) : nlohmann::json(verdict.max_error));
+  report.metric("checksum", hex(checksum));
+  report.metric("final_max", hist.max.empty() ? 0.0 : hist.max.back());
+  report.metric("final_l2", hist.l2.empty() ? 0.0 : hist.l2.back());
+  report.set_verified(verdict.ok);
+
+  // ---- summary -----------------------------------------------------------------------------------
+  const double ms = 1e3;
+  log::info("  per step (ms, slowest rank): post {:.3f}  interior {:.3f}  progress {:.3f}  wait {:.3f}  boundary {:.3f}  "
+            "total {:.3f}",
+            worst.post * ms, worst.interior * ms, worst.progress * ms, worst.wait * ms, worst.boundary * ms,
+            worst.total * ms);
+  if (std::isnan(overlap_pct))
+    log::info("  overlap: n/a (no halo messages: one rank, non-periodic)");
+  else
+    log::info("  pure exchange {:.4f} ms; overlap {:.1f} % (OSU: 100*(1 - (t_total - t_compute)/t_pure), means, worst "
+              "rank); {:.1f} % from medians",
+              pure * ms, overlap_pct, overlap_median_pct);
+  log::info("  {:.4g} cells/s, effective bandwidth {:.3f} GB/s (model: {} B per cell update, u read + u_new written)",
+            cell_rate, gbps, bytes_per_cell);
+  log::info("  {}", verdict.detail);
+  log::info("  checksum of u: {}", hex(checksum));
+  if (out && verdict.ok)
+    log::info("  wrote {} (/fields/u, /results, {} snapshots) and {}", o.common.output, snapshots_written,
+              xdmf_path_for(o.common.output));
+  if (world.rank() == 0 && !o.common.report.empty()) report.write(o.common.report);
+  if (world.rank() == 0) std::printf("%s\n", verdict.ok ? "VERIFIED" : "FAILED");
+  return verdict.ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace heat
+
+int main(int argc, char** argv) {
+  return tessera::mpi::Environment::run(argc, argv,
+                                        [&](tessera::mpi::Environment& env) { return heat::run(env, argc, argv); });
+}

@@ -1,0 +1,217 @@
+// HeatSolver: overlap on and off give bitwise-equal fields; so do every rank count, process grid
+// and thread count; the sine mode decays by exactly lambda per step; the hotspot obeys the maximum
+// principle; unstable steps and grids too small for the ranks are refused on every rank.
+#include <gtest/gtest.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+
+#include "tessera/array/heat_solver.hpp"
+#include "tessera/core/error.hpp"
+
+#ifdef TESSERA_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+using namespace tessera;
+using array::HeatInit;
+using array::HeatProblem;
+using array::HeatSolver;
+
+namespace {
+HeatProblem problem(int dims, Index n, HeatInit init) {
+  HeatProblem p;
+  p.dims = dims;
+  p.n = n;
+  p.alpha = 1.0;
+  p.dt = HeatProblem::default_dt(dims, n, p.alpha);
+  p.init = init;
+  return p;
+}
+
+HeatSolver solve(const mpi::Comm& comm, const HeatProblem& p, int steps, bool overlap, std::vector<int> grid = {},
+                 int slabs = 4) {
+  HeatSolver s(p, HeatSolver::make_layout(comm, p.dims, p.n, std::move(grid)));
+  s.set_progress_slabs(slabs);
+  s.initialize();
+  for (int i = 0; i < steps; ++i) s.step(overlap);
+  return s;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Cells of `a` whose bits differ from the dense row-major global array `ref`.
+long long count_different(const array::DistArray<double>& a, const std::vector<double>& ref) {
+  const auto& shape = a.layout().shape();
+  long long bad = 0;
+  for (Index i = 0; i < a.extent(0); ++i)
+    for (Index j = 0; j < a.extent(1); ++j)
+      for (Index k = 0; k < a.extent(2); ++k) {
+        const Extents g = a.to_global(i, j, k);
+        Index lin = 0;
+        for (int d = 0; d < a.ndims(); ++d) lin = lin * shape[static_cast<size_t>(d)] + g[d];
+        bad += !same_bits(a.local(i, j, k), ref[static_cast<size_t>(lin)]);
+      }
+  return bad;
+}
+
+// The whole field of a one-rank solve, dense, broadcast from world rank 0 to every rank.
+std::vector<double> one_rank_reference(const HeatProblem& p, int steps) {
+  const mpi::Comm w = mpi::Comm::world();
+  const mpi::Comm alone = w.split(w.rank() == 0 ? 0 : 1, w.rank());
+  Index total = 1;
+  for (int d = 0; d < p.dims; ++d) total *= p.n;
+  std::vector<double> ref(static_cast<size_t>(total));
+  if (w.rank() == 0) {
+    HeatSolver s = solve(alone, p, steps, true);
+    const auto& u = s.field();
+    size_t at = 0;
+    for (Index i = 0; i < u.extent(0); ++i)
+      for (Index j = 0; j < u.extent(1); ++j)
+        for (Index k = 0; k < u.extent(2); ++k) ref[at++] = u.local(i, j, k);
+  }
+  w.bcast(ref.data(), static_cast<int>(ref.size()));
+  return ref;
+}
+}  // namespace
+
+TEST(Heat, OverlapOnAndOffAreBitwiseEqual) {
+  const mpi::Comm w = mpi::Comm::world();
+  for (int dims : {2, 3})
+    for (HeatInit init : {HeatInit::sine, HeatInit::hotspot}) {
+      const auto p = problem(dims, dims == 2 ? 41 : 15, init);
+      HeatSolver on = solve(w, p, 25, true);
+      HeatSolver off = solve(w, p, 25, false);
+      long long bad = 0;
+      const auto &a = on.field(), &b = off.field();
+      for (Index i = 0; i < a.extent(0); ++i)
+        for (Index j = 0; j < a.extent(1); ++j)
+          for (Index k = 0; k < a.extent(2); ++k) bad += !same_bits(a.local(i, j, k), b.local(i, j, k));
+      EXPECT_EQ(w.sum(bad), 0) << dims << "D " << array::to_string(init);
+      EXPECT_EQ(array::bitwise_checksum(a), array::bitwise_checksum(b));
+    }
+}
+
+TEST(Heat, BitwiseEqualToAOneRankSolve) {
+  const mpi::Comm w = mpi::Comm::world();
+  for (int dims : {2, 3})
+    for (HeatInit init : {HeatInit::sine, HeatInit::hotspot}) {
+      const auto p = problem(dims, dims == 2 ? 37 : 13, init);
+      const int steps = 30;
+      const auto ref = one_rank_reference(p, steps);
+      HeatSolver s = solve(w, p, steps, true);
+      EXPECT_EQ(w.sum(count_different(s.field(), ref)), 0) << dims << "D " << array::to_string(init);
+    }
+}
+
+TEST(Heat, EveryProcessGridGivesTheSameField) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto p = problem(2, 30, HeatInit::hotspot);
+  const std::uint64_t want = array::bitwise_checksum(solve(w, p, 20, true, {w.size(), 1}).field());
+  EXPECT_EQ(array::bitwise_checksum(solve(w, p, 20, true, {1, w.size()}).field()), want);
+  EXPECT_EQ(array::bitwise_checksum(solve(w, p, 20, false, {0, 0}, 1).field()), want);
+  EXPECT_EQ(array::bitwise_checksum(solve(w, p, 20, true, {0, 0}, 7).field()), want);
+  const auto p3 = problem(3, 12, HeatInit::sine);
+  const std::uint64_t want3 = array::bitwise_checksum(solve(w, p3, 10, true, {1, 1, w.size()}).field());
+  EXPECT_EQ(array::bitwise_checksum(solve(w, p3, 10, true, {w.size(), 1, 1}).field()), want3);
+  EXPECT_EQ(array::bitwise_checksum(solve(w, p3, 10, true).field()), want3);
+}
+
+TEST(Heat, ThreadCountDoesNotChangeTheField) {
+#ifdef TESSERA_HAVE_OPENMP
+  const mpi::Comm w = mpi::Comm::world();
+  const int before = omp_get_max_threads();
+  // large enough that the update regions run in parallel (over 16384 cells per region)
+  const auto p = problem(2, 300, HeatInit::hotspot);
+  omp_set_num_threads(1);
+  HeatSolver one = solve(w, p, 6, true, {}, 1);
+  const auto n1 = one.norms();
+  omp_set_num_threads(3);
+  HeatSolver three = solve(w, p, 6, true, {}, 1);
+  const auto n3 = three.norms();
+  omp_set_num_threads(before);
+  EXPECT_EQ(array::bitwise_checksum(one.field()), array::bitwise_checksum(three.field()));
+  EXPECT_TRUE(same_bits(n1.l2, n3.l2));
+  EXPECT_TRUE(same_bits(n1.max, n3.max));
+#else
+  GTEST_SKIP() << "built without OpenMP";
+#endif
+}
+
+TEST(Heat, SineModeDecaysByLambdaEveryStep) {
+  const mpi::Comm w = mpi::Comm::world();
+  for (int dims : {2, 3}) {
+    const auto p = problem(dims, dims == 2 ? 33 : 11, HeatInit::sine);
+    HeatSolver s = solve(w, p, 0, true);
+    EXPECT_LT(s.max_error_vs_sine(), 1e-15);
+    for (int k = 0; k < 60; ++k) s.step(k % 2 == 0);
+    EXPECT_EQ(s.step_count(), 60);
+    const double err = s.max_error_vs_sine();
+    EXPECT_LT(err, 1e-13) << dims << "D";
+    // the field really decayed (a solver that does nothing would fail here)
+    const double lambda = array::sine_lambda(p);
+    EXPECT_LT(lambda, 1.0);
+    EXPECT_NEAR(s.norms().max, std::pow(lambda, 60), 1e-12);
+    // lambda from its definition: 1 - 4 r dims sin^2(pi / (2 (n + 1)))
+    const double sn = std::sin(M_PI / (2.0 * (p.n + 1)));
+    EXPECT_DOUBLE_EQ(lambda, 1.0 - 4.0 * p.r() * dims * sn * sn);
+  }
+}
+
+TEST(Heat, HotspotObeysTheMaximumPrinciple) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto p = problem(2, 48, HeatInit::hotspot);
+  HeatSolver s = solve(w, p, 0, true);
+  auto prev = s.norms();
+  EXPECT_EQ(prev.max, 1.0);
+  EXPECT_EQ(prev.min, 0.0);
+  for (int k = 0; k < 40; ++k) {
+    s.step(true);
+    const auto now = s.norms();
+    EXPECT_LE(now.max, prev.max);
+    EXPECT_GE(now.min, 0.0);
+    EXPECT_LE(now.l2, prev.l2);
+    prev = now;
+  }
+  EXPECT_LT(prev.max, 1.0);  // heat flowed out of the hot ball
+}
+
+TEST(Heat, UnstableStepsAndSmallGridsAreRefused) {
+  const mpi::Comm w = mpi::Comm::world();
+  auto p = problem(2, 20, HeatInit::sine);
+  p.dt = 1.0001 * HeatProblem::max_stable_r(2) * p.dx() * p.dx();
+  EXPECT_THROW(p.validate(), UsageError);
+  EXPECT_THROW(HeatSolver(p, HeatSolver::make_layout(w, 2, 20)), UsageError);
+  p.dt = HeatProblem::max_stable_r(2) * p.dx() * p.dx();  // the limit itself is allowed
+  EXPECT_NO_THROW(p.validate());
+  auto p3 = problem(3, 20, HeatInit::sine);
+  p3.dt = p.dt;  // stable in 2D, not in 3D
+  EXPECT_THROW(p3.validate(), UsageError);
+  p.n = 0;
+  EXPECT_THROW(p.validate(), UsageError);
+  EXPECT_THROW(HeatSolver::make_layout(w, 2, 0), UsageError);
+  EXPECT_THROW(HeatSolver::make_layout(w, 4, 10), UsageError);
+  if (w.size() > 1) {
+    EXPECT_THROW(HeatSolver::make_layout(w, 2, w.size() - 1, {w.size(), 1}), UsageError);
+  }
+  EXPECT_NO_THROW(HeatSolver::make_layout(w, 2, w.size(), {w.size(), 1}));
+}
+
+TEST(Heat, ChecksumSeesValuesAndPositions) {
+  const mpi::Comm w = mpi::Comm::world();
+  HeatSolver s = solve(w, problem(2, 16, HeatInit::hotspot), 3, true);
+  const auto base = array::bitwise_checksum(s.field());
+  auto& u = s.field();
+  // flip the last bit of one value, owned by whoever owns (5, 7)
+  const Extents g{5, 7, 0};
+  const bool mine = u.box().contains(g);
+  double saved = 0;
+  if (mine) {
+    saved = u.global(g);
+    u.global(g) = std::nextafter(saved, 2.0);
+  }
+  EXPECT_NE(array::bitwise_checksum(u), base);
+  if (mine) u.global(g) = saved;
+  EXPECT_EQ(array::bitwise_checksum(u), base);
+}
