@@ -12,16 +12,7 @@
 
 namespace heat {
 
-bool stdout_reaches_terminal() {
-  if (!tessera::log::stdout_is_terminal()) return false;
-  if (!std::getenv("OMPI_COMM_WORLD_RANK")) return true;
-  char link[256] = {0};
-  const std::string fd1 = "/proc/" + std::to_string(::getppid()) + "/fd/1";
-  const ssize_t n = ::readlink(fd1.c_str(), link, sizeof link - 1);
-  if (n <= 0) return false;
-  const std::string target(link, static_cast<size_t>(n));
-  return target.rfind("/dev/pts/", 0) == 0 || target.rfind("/dev/tty", 0) == 0;
-}
+bool stdout_reaches_terminal() { return tessera::log::progress_reaches_terminal(); }
 
 ProgressLine::ProgressLine(bool enabled, std::int64_t first_step, std::int64_t last_step, double dt)
     : enabled_(enabled), first_(first_step), last_(last_step), dt_(dt), t0_(tessera::wtime()) {}

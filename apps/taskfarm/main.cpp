@@ -193,18 +193,6 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
 
 std::string percent(double x) { return fmt::format("{:.1f} %", 100.0 * x); }
 
-// Whether a progress line would reach a person. Open MPI gives every rank a pseudo-terminal as
-// stdout even when mpirun's own output goes to a file, so isatty() alone says yes in batch jobs
-// too; ask also whether the launcher's stdout (the parent process) is a terminal, when we can tell.
-bool progress_reaches_a_terminal() {
-  if (!log::stdout_is_terminal()) return false;
-  char link[256] = {0};
-  const std::string parent_stdout = "/proc/" + std::to_string(::getppid()) + "/fd/1";
-  const ssize_t n = ::readlink(parent_stdout.c_str(), link, sizeof link - 1);
-  if (n <= 0) return true;  // cannot tell: trust isatty
-  const std::string target(link, static_cast<std::size_t>(n));
-  return target.rfind("/dev/pts/", 0) == 0 || target.rfind("/dev/tty", 0) == 0;
-}
 
 }  // namespace
 
@@ -240,7 +228,7 @@ int main(int argc, char** argv) {
     fo.resume_from = o.resume;
     fo.retry_failed = o.retry_failed;
     fo.output_limit = o.output_bytes;
-    const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && progress_reaches_a_terminal();
+    const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && log::progress_reaches_terminal();
     fo.track_progress = world.bcast_value(terminal ? 1 : 0) == 1;
     fo.on_progress = [](const tasks::Progress& p) {
       std::fputs(fmt::format("\r  {}/{} done, {} failed, {:.1f} tasks/s, ETA {:.0f} s   {}", p.done, p.total,

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace tessera::log {
 namespace {
@@ -42,5 +44,15 @@ void write_all(const std::string& line) {
   if (level() >= Level::verbose) put(stdout, fmt::format("[rank {}] {}", g_rank.load(), line));
 }
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+bool progress_reaches_terminal() {
+  if (!stdout_is_terminal()) return false;
+  char link[256] = {0};
+  const std::string parent_stdout = "/proc/" + std::to_string(::getppid()) + "/fd/1";
+  const ssize_t n = ::readlink(parent_stdout.c_str(), link, sizeof link - 1);
+  if (n <= 0) return std::getenv("OMPI_COMM_WORLD_RANK") == nullptr;  // cannot tell: trust isatty off mpirun
+  const std::string target(link, static_cast<size_t>(n));
+  return target.rfind("/dev/pts/", 0) == 0 || target.rfind("/dev/tty", 0) == 0;
+}
 
 }  // namespace tessera::log

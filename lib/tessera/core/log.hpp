@@ -38,7 +38,12 @@ void error(fmt::format_string<Args...> f, Args&&... args) {
   write_error(fmt::format(f, std::forward<Args>(args)...));
 }
 
-// True when rank 0's stdout is a terminal (progress lines are shown only then).
+// True when this process's stdout is a terminal.
 bool stdout_is_terminal();
+// True when a progress line printed by this process would reach a person. Open MPI gives every
+// rank a pseudo-terminal as stdout even when mpirun's own output goes to a file (a batch job), so
+// isatty() alone says yes there; under a launcher this also asks whether the launcher's stdout
+// (the parent process's) is a terminal, when that can be read.
+bool progress_reaches_terminal();
 
 }  // namespace tessera::log
