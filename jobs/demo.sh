@@ -56,6 +56,12 @@ run taskfarm efficiency -- "${LAUNCH[@]}" "$B/tessera-taskfarm" --kernel mandelb
   --output "$OUT_DIR/taskfarm.h5" --report "$OUT_DIR/taskfarm.json"
 run mapblocks compute_GBps -- "${LAUNCH[@]}" "$B/tessera-mapblocks" --init arange --op scale:6.25e-7 --op add:-5 \
   --op square --reduce sum,min,max,mean,l2 --output "$OUT_DIR/mapblocks.h5" --report "$OUT_DIR/mapblocks.json"
+run heat cells_per_second -- "${LAUNCH[@]}" "$B/tessera-heat" --dims 2 --steps 500 --output "$OUT_DIR/heat.h5" \
+  --report "$OUT_DIR/heat.json"
+run heat-hotspot cells_per_second -- "${LAUNCH[@]}" "$B/tessera-heat" --init hotspot --n 512 --steps 4000 \
+  --snapshot-every 500 --output "$OUT_DIR/heat-hotspot.h5" --report "$OUT_DIR/heat-hotspot.json"
+run inspect-heat - -- "${LAUNCH[@]}" "$B/tessera-inspect" "$OUT_DIR/heat-hotspot.h5" /fields/u --colormap coolwarm \
+  --png "$OUT_DIR/heat.png" --report "$OUT_DIR/inspect-heat.json"
 run inspect - -- "${LAUNCH[@]}" "$B/tessera-inspect" "$OUT_DIR/mapblocks.h5" /fields/array --stats \
   --png "$OUT_DIR/mapblocks.png" --report "$OUT_DIR/inspect.json"
 run inspect-mandelbrot - -- "${LAUNCH[@]}" "$B/tessera-inspect" "$OUT_DIR/taskfarm.h5" /fields/mandelbrot \

@@ -68,6 +68,18 @@ tessera_launch() {
   fi
 }
 
+# tessera_signal_app PID : pass SIGUSR1 to the ranks of a step started in the background with
+# tessera_launch. srun aborts the whole step when it is signalled itself, so under srun the signal
+# goes to the job's steps through Slurm (scancel without --batch leaves this shell alone); mpirun
+# forwards SIGUSR1 to its ranks.
+tessera_signal_app() {
+  if [[ -n "${SLURM_JOB_ID:-}" && "${TESSERA_LAUNCHER:-srun}" == srun ]]; then
+    scancel --signal=USR1 "$SLURM_JOB_ID"
+  else
+    kill -USR1 "$1" 2>/dev/null
+  fi
+}
+
 tessera_banner() {
   echo "tessera job ${SLURM_JOB_ID:-local}: $1 on ${SLURM_NTASKS:-${TESSERA_NP:-2}} ranks x $OMP_NUM_THREADS threads" \
        "(launcher ${TESSERA_LAUNCHER:-srun}, programs in $TESSERA_BIN, outputs in $TESSERA_OUT)"
