@@ -32,18 +32,26 @@ TESSERA_OUT=${TESSERA_OUT:-${SLURM_SUBMIT_DIR:-$PWD}/out}
 mkdir -p "$TESSERA_OUT"
 
 # Threads: one per core given to the task, pinned close to each other inside the rank's cores.
+# Pinning threads is only right when the ranks themselves are bound: with unbound ranks every rank
+# would pin its thread 0 to core 0 (tessera-affinity flags exactly that). Ranks are bound by srun
+# --cpu-bind=cores on a cluster that can bind, and by mpirun --bind-to core inside an allocation;
+# a local run (no Slurm) leaves ranks unbound, and so does a Slurm without a binding plugin
+# (TaskPlugin=task/none, e.g. the local test Slurm). A user's own OMP_PLACES/OMP_PROC_BIND win.
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}
-export OMP_PLACES=${OMP_PLACES:-cores}
-export OMP_PROC_BIND=${OMP_PROC_BIND:-close}
-# Pinning threads is only right when the ranks themselves are bound: on a cluster whose srun cannot
-# bind tasks (TaskPlugin=task/none, e.g. the local test Slurm), every rank would pin its thread 0 to
-# core 0. There, with srun, leave the threads free (tessera-affinity shows the difference).
-if [[ -n "${SLURM_JOB_ID:-}" && "${TESSERA_LAUNCHER:-srun}" == srun ]] && command -v scontrol >/dev/null 2>&1; then
-  if scontrol show config 2>/dev/null | grep -Eq '^TaskPlugin +=.*task/none'; then
-    echo "note: this Slurm does not bind tasks to CPUs (TaskPlugin=task/none): OpenMP threads left unpinned" >&2
-    export OMP_PROC_BIND=false
-    unset OMP_PLACES
-  fi
+_tessera_ranks_bound=1
+if [[ -z "${SLURM_JOB_ID:-}" ]]; then
+  _tessera_ranks_bound=0
+elif [[ "${TESSERA_LAUNCHER:-srun}" == srun ]] && command -v scontrol >/dev/null 2>&1 &&
+  scontrol show config 2>/dev/null | grep -Eq '^TaskPlugin +=.*task/none'; then
+  echo "note: this Slurm does not bind tasks to CPUs (TaskPlugin=task/none): OpenMP threads left unpinned" >&2
+  _tessera_ranks_bound=0
+fi
+if [[ $_tessera_ranks_bound == 1 ]]; then
+  export OMP_PLACES=${OMP_PLACES:-cores}
+  export OMP_PROC_BIND=${OMP_PROC_BIND:-close}
+else
+  export OMP_PROC_BIND=${OMP_PROC_BIND:-false}
+  [[ -n "${OMP_PLACES:-}" ]] || export OMP_PLACES=threads  # harmless while OMP_PROC_BIND=false
 fi
 if [[ -n "${SLURM_CPUS_PER_TASK:-}" ]]; then
   export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK
@@ -62,8 +70,8 @@ tessera_launch() {
     mpirun -np "${SLURM_NTASKS:-1}" --map-by "slot:PE=$cpt" --bind-to core \
       -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND "$exe" "$@"
   else
-    # outside Slurm: a local run
-    mpirun -np "${TESSERA_NP:-2}" --oversubscribe --bind-to none \
+    # outside Slurm: a local run (-q: no Open MPI notes on top of the program's own messages)
+    mpirun -q -np "${TESSERA_NP:-2}" --oversubscribe --bind-to none \
       -x OMP_NUM_THREADS -x OMP_PLACES -x OMP_PROC_BIND "$exe" "$@"
   fi
 }
