@@ -57,4 +57,12 @@ h5dump -d /fields/array -s 599,399 -c 1,1 "$TESSERA_OUT/mapblocks-$mb.h5" >mb.h5
 # last element: arange index 599*400+399 = 239999, scaled by 0.001 and squared = 57599.52...
 grep -q '57599.5' mb.h5dump || { cat mb.h5dump; fail "mapblocks output holds the wrong last value"; }
 
+# --- the whole suite as one job --------------------------------------------------------------------
+rc=0
+submit_wait 300 -o suite.out "$J/suite.sbatch" || rc=$?
+[[ $rc -eq 0 ]] || { cat suite.out; fail "suite.sbatch returned $rc"; }
+n_apps=$(grep -cE '^[a-z-]+ +.* VERIFIED +[0-9.]+$' suite.out || true)
+[[ $n_apps -ge 8 ]] || { cat suite.out; fail "suite: expected >= 8 VERIFIED rows, saw $n_apps"; }
+[[ -s $TESSERA_OUT/suite-$JOB_ID/mandelbrot.png ]] || fail "suite: no mandelbrot.png"
+
 echo "slurm.jobs: all job scripts passed"
