@@ -32,13 +32,14 @@ T* block_of(array::DistArray<T>& a) {
   return a.empty() ? nullptr : a.data() + a.offset(0, 0);
 }
 
-// Rows of C per GEMM call on the host, so that MPI gets a chance to progress the next panel's
-// broadcast between calls: at most 8 slices, none below ~32 MFLOP (BLAS stays efficient).
+// Rows of C per GEMM call on the host while the next panel is in flight, so that MPI gets a chance
+// to progress its broadcast between calls (Open MPI has no progress thread): at most 4 slices, none
+// below ~32 MFLOP, so BLAS stays efficient (each call packs the B panel again).
 Index slice_rows(Index m, Index n, Index k) {
   if (m <= 0) return 1;
   const double flops_per_row = 2.0 * static_cast<double>(n) * static_cast<double>(k);
   const Index min_rows = static_cast<Index>(3.2e7 / std::max(1.0, flops_per_row)) + 1;
-  Index rows = std::max<Index>((m + 7) / 8, min_rows);
+  Index rows = std::max<Index>((m + 3) / 4, min_rows);
   rows = (rows + 15) / 16 * 16;
   return std::min(rows, m);
 }
@@ -237,12 +238,14 @@ SummaStats Summa<T>::run_host(T alpha, const array::DistArray<T>& A, const array
     const T* b = b_local ? Bp + (p.k0 - b_k0_) * ldb : host_b_[s].data();
     const Index lb = b_local ? ldb : nloc_;
     const T beta_i = i == 0 ? beta : T(1);
-    const Index rows = pending[next] ? slice_rows(mloc_, nloc_, w) : mloc_;
-    for (Index r0 = 0; r0 < mloc_; r0 += rows) {
-      const Index h = std::min(rows, mloc_ - r0);
+    const Index slice = slice_rows(mloc_, nloc_, w);
+    for (Index r0 = 0; r0 < mloc_;) {
+      // in slices while the next panel is in flight, the rest in one call once it has arrived
+      const Index h = pending[next] ? std::min(slice, mloc_ - r0) : mloc_ - r0;
       const Timer t;
       gemm<T>(GemmBackend::blas, h, nloc_, w, alpha, a + r0 * la, la, b, lb, beta_i, Cp + r0 * ldc, ldc);
       st.gemm_s += t.elapsed();
+      r0 += h;
       if (pending[next] && reqs[next].test_all()) note_done(next);
     }
   };
