@@ -3,11 +3,11 @@
 # bench/results/matmul.json (medians of REPS >= 5 repetitions everywhere).
 #
 # CPU (2 ranks x 1 thread, OPENBLAS_NUM_THREADS=1, float64, N x N x N, default N = 4096):
-#   tessera      mpirun -np 2 tessera-matmul --backend blas (2 x 1 grid, panel 256)
+#   tessera      mpirun -np 2 tessera-matmul --backend blas (2 x 1 grid, default panel 512)
 #   dgemm pair   two bench-dgemm_local processes of the same local size (N/2 x N x N) at once: the
 #                aggregate rate of two independent single-thread cblas_dgemm calls (no communication)
 #   pdgemm       stock ScaLAPACK PDGEMM (Debian libscalapack-openmpi) on the same 2 x 1 grid, block
-#                sizes 64 (the customary default) and 256 (tessera's panel); bench/matmul/pdgemm.c,
+#                sizes 64 (the customary default) and 256 (a large block); bench/matmul/pdgemm.c,
 #                compiled here with mpicc when ScaLAPACK is installed, skipped otherwise
 #   dask         /usr/bin/python3 bench/matmul/dask_matmul.py: `a @ b`, 2 threaded workers
 #   targets      tessera >= 0.9 x the dgemm pair, >= 1.5 x stock pdgemm (NB 64)

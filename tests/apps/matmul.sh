@@ -69,7 +69,7 @@ assert len(m["times_s"]) == 5 and m["time_min_s"] <= m["time_s"], m
 assert m["freivalds_residual"] < m["freivalds_tolerance"], m
 assert 0 <= m["overlap"] <= 1 and m["gemm_s"] > 0 and m["panels"] >= 1, m
 p = r["parameters"]
-assert (p["m"], p["n"], p["k"], p["dtype"], p["backend"], p["panel"]) == (120, 100, 80, "float64", "blas", 256), p
+assert (p["m"], p["n"], p["k"], p["dtype"], p["backend"], p["panel"]) == (120, 100, 80, "float64", "blas", 512), p
 assert r["run"]["ranks"] == 2, r["run"]
 PY
 

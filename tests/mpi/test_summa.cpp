@@ -45,7 +45,7 @@ struct Problem {
 
 template <typename T>
 void check_problem(const mpi::ProcessGrid& grid, const Problem& pb, T alpha, T beta, bool nan_c = false,
-                   bool fuse = true) {
+                   bool fuse = true, int pieces = 2) {
   SCOPED_TRACE(std::to_string(pb.m) + "x" + std::to_string(pb.n) + "x" + std::to_string(pb.k) + " panel " +
                std::to_string(pb.panel) + " ghost " + std::to_string(pb.ghost));
   BlockLayout la({pb.m, pb.k}, {pb.row_chunk, pb.a_k_chunk}, grid);
@@ -61,6 +61,8 @@ void check_problem(const mpi::ProcessGrid& grid, const Problem& pb, T alpha, T b
   linalg::SummaOptions opt;
   opt.panel = pb.panel;
   opt.fuse_local = fuse;
+  opt.host_pieces = pieces;
+  opt.min_piece_flops = 0;  // cut even these small GEMMs while a panel is in flight
   linalg::Summa<T> summa(la, lb, lc, opt);
   const auto st = summa.multiply(alpha, A, B, beta, C);
   std::string why;
@@ -89,6 +91,9 @@ void odd_sizes_all_grids() {
       check_problem<T>(grid, {5, 3, 17, 5, 4, 6, 3, 3}, T(2), T(0.25));
       // k = 1
       check_problem<T>(grid, {9, 10, 1, 4, 1, 1, 4, 8}, T(1), T(1));
+      // GEMMs cut into 3 and 7 pieces, along rows (m >= n) and along columns (m < n)
+      check_problem<T>(grid, {41, 23, 30, 7, 7, 5, 7, 6}, T(1), T(-1), false, true, 3);
+      check_problem<T>(grid, {23, 41, 30, 7, 7, 5, 7, 6}, T(1), T(-1), false, true, 7);
     });
 }
 

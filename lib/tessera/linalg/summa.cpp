@@ -32,16 +32,26 @@ T* block_of(array::DistArray<T>& a) {
   return a.empty() ? nullptr : a.data() + a.offset(0, 0);
 }
 
-// Rows of C per GEMM call on the host while the next panel is in flight, so that MPI gets a chance
-// to progress its broadcast between calls (Open MPI has no progress thread): at most 4 slices, none
-// below ~32 MFLOP, so BLAS stays efficient (each call packs the B panel again).
-Index slice_rows(Index m, Index n, Index k) {
-  if (m <= 0) return 1;
-  const double flops_per_row = 2.0 * static_cast<double>(n) * static_cast<double>(k);
-  const Index min_rows = static_cast<Index>(3.2e7 / std::max(1.0, flops_per_row)) + 1;
-  Index rows = std::max<Index>((m + 3) / 4, min_rows);
-  rows = (rows + 15) / 16 * 16;
-  return std::min(rows, m);
+// How the host GEMM of a panel is cut while the next panel is in flight, so that MPI gets a chance
+// to progress that broadcast between the calls (Open MPI has no progress thread). Each extra call
+// packs one operand again: cutting C's rows repacks the B panel (w x n), cutting its columns the
+// A panel (m x w), so the cheaper direction is taken. By default two pieces (one progress point in
+// the middle of the GEMM: with shared memory the transfer is one copy), none below ~64 MFLOP.
+struct Slicing {
+  bool by_rows = true;
+  Index size = 1;  // rows (or columns) of C per call
+};
+Slicing slicing(Index m, Index n, Index k, int pieces, double min_flops) {
+  Slicing s;
+  s.by_rows = m >= n;  // rows: repack w x n; columns: repack m x w
+  const Index extent = s.by_rows ? m : n, other = s.by_rows ? n : m;
+  const double flops_per_line = 2.0 * static_cast<double>(other) * static_cast<double>(k);
+  const Index min_lines = static_cast<Index>(min_flops / std::max(1.0, flops_per_line)) + 1;
+  const Index p = std::max(1, pieces);
+  Index lines = std::max<Index>((extent + p - 1) / p, min_lines);
+  if (lines > 16) lines = (lines + 15) / 16 * 16;
+  s.size = std::max<Index>(1, std::min(lines, extent));
+  return s;
 }
 
 }  // namespace
@@ -238,14 +248,18 @@ SummaStats Summa<T>::run_host(T alpha, const array::DistArray<T>& A, const array
     const T* b = b_local ? Bp + (p.k0 - b_k0_) * ldb : host_b_[s].data();
     const Index lb = b_local ? ldb : nloc_;
     const T beta_i = i == 0 ? beta : T(1);
-    const Index slice = slice_rows(mloc_, nloc_, w);
-    for (Index r0 = 0; r0 < mloc_;) {
-      // in slices while the next panel is in flight, the rest in one call once it has arrived
-      const Index h = pending[next] ? std::min(slice, mloc_ - r0) : mloc_ - r0;
+    const Slicing cut = slicing(mloc_, nloc_, w, opt_.host_pieces, opt_.min_piece_flops);
+    const Index extent = cut.by_rows ? mloc_ : nloc_;
+    for (Index e0 = 0; e0 < extent;) {
+      // in pieces while the next panel is in flight, the rest in one call once it has arrived
+      const Index h = pending[next] ? std::min(cut.size, extent - e0) : extent - e0;
       const Timer t;
-      gemm<T>(GemmBackend::blas, h, nloc_, w, alpha, a + r0 * la, la, b, lb, beta_i, Cp + r0 * ldc, ldc);
+      if (cut.by_rows)
+        gemm<T>(GemmBackend::blas, h, nloc_, w, alpha, a + e0 * la, la, b, lb, beta_i, Cp + e0 * ldc, ldc);
+      else
+        gemm<T>(GemmBackend::blas, mloc_, h, w, alpha, a, la, b + e0, lb, beta_i, Cp + e0, ldc);
       st.gemm_s += t.elapsed();
-      r0 += h;
+      e0 += h;
       if (pending[next] && reqs[next].test_all()) note_done(next);
     }
   };

@@ -71,6 +71,11 @@ struct SummaOptions {
   Index panel = 256;                       // panel width (columns of A / rows of B per step), >= 1
   GpuAware gpu_aware = GpuAware::automatic;
   bool fuse_local = true;                  // 1 x 1 grid: one panel over all of k (one GEMM)
+  // blas: while the next panel is in flight, a panel's GEMM is cut into this many calls (along C's
+  // rows or columns, whichever repacks the smaller operand) with an MPI progress test between them,
+  // each of at least min_piece_flops (tuning; tests lower it to exercise the cuts).
+  int host_pieces = 2;
+  double min_piece_flops = 6.4e7;
 };
 
 // One step of the k loop: global k range [k0, k1), the process column owning A(:, k0:k1) (the root
