@@ -59,6 +59,7 @@ if [[ $CPU == 1 ]]; then
   have_dask=0
   "$PY" -c 'import dask.array' 2>/dev/null && have_dask=1 || say "python3-dask not importable: dask skipped"
   for r in $(seq 1 "$ROUNDS"); do
+    cut -d' ' -f1 /proc/loadavg >"$tmp/load.$r"
     say "CPU round $r/$ROUNDS: N=$N float64, 2 ranks x 1 thread, median of $REPS (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
     say "  tessera-matmul --backend blas"
     "${MPIRUN[@]}" -np 2 "$BIN/tessera-matmul" --m "$N" --n "$N" --k "$N" --dtype float64 --backend blas \
@@ -167,7 +168,8 @@ if cpu == "1":
         d0, d1 = load(f"dgemm0.{r}.json"), load(f"dgemm1.{r}.json")
         pd = load(f"pdgemm.{r}.json") or []
         dk = load(f"dask.{r}.json")
-        row = {"tessera": t["metrics"]["gflops"], "dgemm_pair": d0["gflops"] + d1["gflops"],
+        row = {"load_average_1min": open(os.path.join(tmp, f"load.{r}")).read().strip(),
+               "tessera": t["metrics"]["gflops"], "dgemm_pair": d0["gflops"] + d1["gflops"],
                "tessera_breakdown": {k: t["metrics"][k] for k in ("time_s", "gemm_s", "wait_s", "comm_s", "pack_s", "overlap")},
                "load_checks_ok": bool(t["verified"] and d0["ok"] and d1["ok"] and all(p["ok"] for p in pd) and (dk is None or dk["ok"]))}
         for p in pd: row[f"pdgemm_nb{p['nb']}"] = p["gflops"]
