@@ -162,10 +162,10 @@ SummaStats Summa<T>::multiply_device(T alpha, const T* dA, const T* dB, T beta, 
   return run_device(alpha, dA, dB, beta, dC);
 }
 
-// The CPU pipeline. Panel i lives in slot i % 2 of the panel buffers; its broadcasts are posted
-// one panel ahead (before the GEMM of panel i - 1 ... i.e. while it runs) and completed just before
-// its own GEMM. Owners use their own blocks directly; the B panel of an owner is broadcast in place
-// (its rows are contiguous), the A panel is packed first (its columns are not).
+// The CPU pipeline. Panel i lives in slot i % 2 of the panel buffers. The broadcasts of panel i+1
+// are posted before the GEMM of panel i, which tests them between its pieces, and are completed
+// just before GEMM(i+1). Owners use their own blocks directly; an owner's B panel is broadcast in
+// place (its rows are contiguous), its A panel is packed first (its columns are not).
 template <typename T>
 SummaStats Summa<T>::run_host(T alpha, const array::DistArray<T>& A, const array::DistArray<T>& B, T beta,
                               array::DistArray<T>& C) {

@@ -19,9 +19,10 @@
 // every process column (column communicator); then every rank does C_local += A_panel * B_panel.
 //
 // Pipelining: the panel buffers are double-buffered and the broadcasts non-blocking, so panel i+1 is
-// in flight while the local GEMM of panel i runs. On the CPU the GEMM of a panel is cut into row
-// slices with MPI_Testall between them, so that MPI makes progress during the computation (Open MPI
-// has no progress thread). On a 1 x 1 grid nothing is communicated and k is one panel (one GEMM).
+// in flight while the local GEMM of panel i runs. On the CPU that GEMM is cut into pieces (two by
+// default, along C's rows or columns, whichever repacks less) with MPI_Testall between them, so that
+// MPI makes progress during the computation (Open MPI has no progress thread). On a 1 x 1 grid
+// nothing is communicated and k is one panel (one GEMM).
 //
 // GPU backends (one device per rank: the caller makes it current, see gpu/device.hpp): A, B and C
 // stay in device memory for the whole multiply (multiply_device), or are copied there once per call
