@@ -57,12 +57,21 @@ h5dump -d /fields/array -s 599,399 -c 1,1 "$TESSERA_OUT/mapblocks-$mb.h5" >mb.h5
 # last element: arange index 599*400+399 = 239999, scaled by 0.001 and squared = 57599.52...
 grep -q '57599.5' mb.h5dump || { cat mb.h5dump; fail "mapblocks output holds the wrong last value"; }
 
+# --- matmul through mpirun inside the allocation, 2x1 grid, odd sizes, C checked in the file -----------
+rc=0
+TESSERA_LAUNCHER=mpirun MATMUL_M=301 MATMUL_N=203 MATMUL_K=157 MATMUL_INIT=structured \
+  submit_wait 120 -o mm.out "$J/matmul.sbatch" || rc=$?
+[[ $rc -eq 0 ]] || { cat mm.out; fail "matmul.sbatch returned $rc"; }
+grep -q '^VERIFIED' mm.out || fail "matmul: no VERIFIED line"
+h5dump -H "$TESSERA_OUT/matmul-$JOB_ID.h5" >mm.h5dump || fail "matmul: h5dump cannot read C"
+grep -q 'DATASPACE  SIMPLE { ( 301, 203 )' mm.h5dump || { cat mm.h5dump; fail "matmul: C is not 301x203"; }
+
 # --- the whole suite as one job --------------------------------------------------------------------
 rc=0
 submit_wait 300 -o suite.out "$J/suite.sbatch" || rc=$?
 [[ $rc -eq 0 ]] || { cat suite.out; fail "suite.sbatch returned $rc"; }
 n_apps=$(grep -cE '^[a-z-]+ +.* VERIFIED +[0-9.]+$' suite.out || true)
-[[ $n_apps -ge 8 ]] || { cat suite.out; fail "suite: expected >= 8 VERIFIED rows, saw $n_apps"; }
+[[ $n_apps -ge 9 ]] || { cat suite.out; fail "suite: expected >= 9 VERIFIED rows, saw $n_apps"; }
 [[ -s $TESSERA_OUT/suite-$JOB_ID/mandelbrot.png ]] || fail "suite: no mandelbrot.png"
 
 echo "slurm.jobs: all job scripts passed"
