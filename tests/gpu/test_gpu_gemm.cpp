@@ -15,6 +15,7 @@
 #include "tessera/gpu/runtime.hpp"
 #include "tessera/linalg/gemm.hpp"
 #include "tessera/mpi/comm.hpp"
+#include "gpu_skip.hpp"
 
 using tessera::linalg::GemmBackend;
 using tessera::testing::check_gemm;
@@ -24,28 +25,6 @@ namespace linalg = tessera::linalg;
 
 namespace {
 
-// "" when a GPU test can run here, else why not. Also picks this rank's device (node-local rank
-// modulo the device count) the first time.
-std::string skip_reason() {
-  if (!gpu::built_with_cuda()) return "this build of Tessera has no CUDA support";
-  const int n = gpu::visible_device_count();
-  if (n == 0) return "no CUDA device: " + gpu::no_device_reason();
-#ifdef TESSERA_HAVE_CUDA
-  static const bool selected = [n] {
-    const int local = tessera::mpi::Comm::world().split_shared().rank();
-    TESSERA_CUDA_CHECK(cudaSetDevice(local % n));
-    return true;
-  }();
-  (void)selected;
-#endif
-  return "";
-}
-
-#define SKIP_WITHOUT_GPU()                             \
-  do {                                                 \
-    const std::string why_ = skip_reason();            \
-    if (!why_.empty()) GTEST_SKIP() << why_;           \
-  } while (0)
 
 struct Case {
   std::int64_t m, n, k, pad;
@@ -105,17 +84,17 @@ void backends_match_reference() {
 }  // namespace
 
 TEST(GpuGemm, FloatKernelAndCublasMatchReference) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   backends_match_reference<float>();
 }
 
 TEST(GpuGemm, DoubleKernelAndCublasMatchReference) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   backends_match_reference<double>();
 }
 
 TEST(GpuGemm, BetaZeroIgnoresCAndAlphaZeroIgnoresAB) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   for (const auto b : {GemmBackend::cuda, GemmBackend::cublas}) {
     SCOPED_TRACE(linalg::to_string(b));
     GemmProblem<float> p(133, 70, 21, 3, 2.0f, 0.0f);
@@ -137,7 +116,7 @@ TEST(GpuGemm, BetaZeroIgnoresCAndAlphaZeroIgnoresAB) {
 }
 
 TEST(GpuGemm, DeviceApiKeepsDataOnTheDevice) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   // C = A B, then C = A B + C on the same stream: 2 A B, with no host round trip in between.
   for (const auto b : {GemmBackend::cuda, GemmBackend::cublas}) {
     SCOPED_TRACE(linalg::to_string(b));
@@ -162,7 +141,7 @@ TEST(GpuGemm, DeviceApiKeepsDataOnTheDevice) {
 }
 
 TEST(GpuRuntime, DeviceBufferRoundTrip) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   std::vector<double> host(1000);
   for (std::size_t i = 0; i < host.size(); ++i) host[i] = 0.5 * static_cast<double>(i) - 3.0;
   gpu::DeviceBuffer<double> d(host.size());
@@ -204,7 +183,7 @@ TEST(GpuRuntime, DeviceBufferRoundTrip) {
 }
 
 TEST(GpuRuntime, CudaErrorsBecomeTesseraErrors) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   // far more than any device has
   try {
     gpu::DeviceBuffer<char> huge(std::size_t{1} << 60);

@@ -19,6 +19,7 @@
 #include "tessera/linalg/matrix_fill.hpp"
 #include "tessera/linalg/summa.hpp"
 #include "tessera/mpi/comm.hpp"
+#include "gpu_skip.hpp"
 
 using namespace tessera;
 using array::BlockLayout;
@@ -33,28 +34,6 @@ using tessera::testing::on_grid;
 
 namespace {
 
-// "" when a GPU test can run here, else why not. Also picks this rank's device the first time.
-std::string skip_reason() {
-  if (!gpu::built_with_cuda()) return "this build of Tessera has no CUDA support";
-  const int n = gpu::visible_device_count();
-  if (n == 0) return "no CUDA device: " + gpu::no_device_reason();
-#ifdef TESSERA_HAVE_CUDA
-  static const bool selected = [n] {
-    const int local = mpi::Comm::world().split_shared().rank();
-    TESSERA_CUDA_CHECK(cudaSetDevice(local % n));
-    return true;
-  }();
-  (void)selected;
-#endif
-  return "";
-}
-
-// Every rank decides alike (same build, same visibility of devices on one node); agree anyway.
-#define SKIP_WITHOUT_GPU()                                                   \
-  do {                                                                       \
-    const std::string why_ = skip_reason();                                  \
-    if (mpi::Comm::world().any(!why_.empty())) GTEST_SKIP() << why_;         \
-  } while (0)
 
 const GridShape kGpuGrids[] = {{1, 1}, {2, 1}, {1, 2}};
 
@@ -149,19 +128,19 @@ void all_grids_and_backends() {
 }  // namespace
 
 TEST(GpuSumma, FloatStagingMatchesBlas) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   all_grids_and_backends<float>();
 }
 
 TEST(GpuSumma, DoubleStagingMatchesBlas) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   all_grids_and_backends<double>();
 }
 
 // The device-resident API: blocks uploaded once, C = A B then C = A B + C without a host round
 // trip (= 2 A B), then Freivalds on the downloaded result.
 TEST(GpuSumma, DeviceApiTwiceInARow) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   for (const auto& g : kGpuGrids)
     on_grid(g, [](const mpi::ProcessGrid& grid) {
       for (const auto be : {GemmBackend::cuda, GemmBackend::cublas}) {
@@ -196,7 +175,7 @@ TEST(GpuSumma, DeviceApiTwiceInARow) {
 }
 
 TEST(GpuSumma, GpuAwareModes) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   const mpi::Comm world = mpi::Comm::world();
   mpi::ProcessGrid grid(world, {0, 0});
   const auto L = linalg::make_summa_layouts(grid, 64, 48, 80);
@@ -230,7 +209,7 @@ TEST(GpuSumma, GpuAwareModes) {
 
 // alpha = 0: C = beta C, A and B never read (NaN there must not leak in).
 TEST(GpuSumma, AlphaZeroScalesC) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_GPU();
   const mpi::Comm world = mpi::Comm::world();
   mpi::ProcessGrid grid(world, {0, 0});
   const auto L = linalg::make_summa_layouts(grid, 33, 35, 37);
