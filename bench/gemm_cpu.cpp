@@ -21,12 +21,6 @@
 
 namespace {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
-
 int usage(const char* argv0) {
   std::fprintf(stderr, "usage: %s [N ...] [--reps R]   (defaults: N = 512 1024 2048, R = 5; R >= 5)\n", argv0);
   return 2;
@@ -89,7 +83,7 @@ int main(int argc, char** argv) {
     const bool ok = max_diff == 0.0;  // same library, same call: bitwise the same result
     all_ok = all_ok && ok;
     const double flops = 2.0 * n * static_cast<double>(n) * n;
-    const double g_backend = flops / median(t_backend) / 1e9, g_raw = flops / median(t_raw) / 1e9;
+    const double g_backend = flops / tessera::median(t_backend) / 1e9, g_raw = flops / tessera::median(t_raw) / 1e9;
     std::printf("%7d  %12.2f  %12.2f  %12.3f  %10.2e%s\n", n, g_backend, g_raw, g_backend / g_raw, max_diff,
                 ok ? "" : "  (MISMATCH)");
     std::fflush(stdout);

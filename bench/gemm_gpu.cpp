@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/core/timer.hpp"
 #include "tessera/core/error.hpp"
 #include "tessera/gpu/runtime.hpp"
 #include "tessera/linalg/gemm.hpp"
@@ -26,12 +27,6 @@
 #endif
 
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
 
 int usage(const char* argv0) {
   std::fprintf(stderr, "usage: %s [N ...] [--reps R]   (defaults: N = 4096 10000, R = 7; R >= 5)\n", argv0);
@@ -131,8 +126,8 @@ int bench(const std::vector<std::int64_t>& sizes, int reps) {
     all_ok = all_ok && ok;
 
     const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
-    const double g_own = flops / (median(t_own) * 1e6), g_backend = flops / (median(t_backend) * 1e6),
-                 g_bare = flops / (median(t_bare) * 1e6);
+    const double g_own = flops / (tessera::median(t_own) * 1e6), g_backend = flops / (tessera::median(t_backend) * 1e6),
+                 g_bare = flops / (tessera::median(t_bare) * 1e6);
     std::printf("%7lld  %12.1f  %12.1f  %12.1f  %10.3f  %10.3f  %10.2e%s\n", static_cast<long long>(n), g_own,
                 g_backend, g_bare, g_own / g_bare, g_backend / g_bare, max_diff, ok ? "" : "  (MISMATCH)");
     std::fflush(stdout);

@@ -70,12 +70,6 @@ double mean_of(const std::vector<double>& v) {
   return v.empty() ? 0.0 : s / static_cast<double>(v.size());
 }
 
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
 std::string g17(double v) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", v);
@@ -293,7 +287,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   // OSU: overlap = max(0, 100 (1 - (t_total - t_compute) / t_pure)), per rank, worst rank reported.
   // With means over steps and exchanges as OSU does, and with medians (robust to the preemption
   // spikes of a shared machine).
-  const double t_pure = mean_of(pure_samples), t_pure_median = median_of(pure_samples);
+  const double t_pure = mean_of(pure_samples), t_pure_median = tessera::median(pure_samples);
   const double pure = world.max(t_pure);
   double overlap_pct = NAN, overlap_median_pct = NAN;
   if (ran > 0 && any_messages) {
@@ -301,14 +295,14 @@ int run(mpi::Environment& env, int argc, char** argv) {
       return pure_comm > 0 ? std::max(0.0, 100.0 * (1.0 - visible / pure_comm)) : 100.0;
     };
     overlap_pct = world.min(osu(sum.total * per - sum.compute() * per, t_pure));
-    overlap_median_pct = world.min(osu(median_of(visible_comm), t_pure_median));
+    overlap_median_pct = world.min(osu(tessera::median(visible_comm), t_pure_median));
   }
   const double cells = static_cast<double>(solver.field().layout().global_size());
   const double cell_rate = worst.total > 0 ? cells / worst.total : 0.0;
   constexpr double bytes_per_cell = 16.0;
   const double gbps = cell_rate * bytes_per_cell / 1e9;
   // The same from the median step of the slowest rank (robust to preemption spikes).
-  const double median_step = world.max(median_of(step_total));
+  const double median_step = world.max(tessera::median(step_total));
   const double cell_rate_median = median_step > 0 ? cells / median_step : 0.0;
 
   Report report("heat");
@@ -330,7 +324,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   auto number_or_null = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
   report.metric("pure_exchange_seconds", pure);
   report.metric("pure_exchange_seconds_median", world.max(t_pure_median));
-  report.metric("visible_comm_seconds_median", world.max(median_of(visible_comm)));
+  report.metric("visible_comm_seconds_median", world.max(tessera::median(visible_comm)));
   report.metric("overlap_percent", number_or_null(overlap_pct));
   report.metric("overlap_percent_median", number_or_null(overlap_median_pct));
   report.metric("cells_per_second", cell_rate);

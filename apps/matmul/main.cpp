@@ -111,12 +111,6 @@ Breakdown average(const tessera::mpi::Comm& world, const linalg::SummaStats& s) 
           world.sum(s.bytes_received)};
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
-
 // Results of the timed runs.
 struct Timing {
   std::vector<double> times;  // per timed run: the slowest rank's multiply time
@@ -206,7 +200,7 @@ int run_typed(Environment& env, const Options& opt, Setup& s, int argc, char** a
 
   linalg::Summa<T> plan(L.a, L.b, L.c, s.summa);
   const Timing timing = run_multiplies(world, opt, plan, alpha, A, B, beta, C, C0);
-  const double t_med = median(timing.times);
+  const double t_med = tessera::median(timing.times);
   const double t_min = *std::min_element(timing.times.begin(), timing.times.end());
   const Breakdown bd = average(world, timing.median_run);
 

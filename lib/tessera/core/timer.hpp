@@ -1,6 +1,8 @@
 // tessera/core/timer.hpp: wall-clock timing (steady clock) and accumulating phase timers.
 #pragma once
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 namespace tessera {
 
@@ -38,5 +40,14 @@ class PhaseTimer {
   double t0_ = 0, total_ = 0;
   long count_ = 0;
 };
+
+// Median of timings (the mean of the two middle values for an even count; 0 for none). Medians of
+// repeated runs are what Tessera reports: robust to the odd slow repetition on a shared machine.
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const std::size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
 
 }  // namespace tessera
