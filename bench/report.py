@@ -69,11 +69,30 @@ def from_taskfarm(r):
     return rows
 
 
+def from_matmul(r):
+    rows = []
+    c = r.get("cpu", {}) or {}
+    ratios = c.get("ratios_median_over_rounds", {}) or {}
+    targets = {"ratio_vs_dgemm_pair": 0.9, "ratio_vs_pdgemm_nb64": 1.5}
+    for name, v in ratios.items():
+        rows.append(row("matmul", f"cpu {name} (n={c.get('n')}, {c.get('ranks')} ranks)", v, targets.get(name)))
+    g = r.get("gpu", {}) or {}
+    if "skipped" in g:
+        rows.append(row("matmul", "gpu", None, note="skipped: " + str(g["skipped"])[:120]))
+    else:
+        gt = {"cublas_backend_vs_bare_cublas": 0.95, "own_kernel_vs_cublas_sgemm": 0.6}
+        for name, v in (g.get("ratios", {}) or {}).items():
+            rows.append(row("matmul", f"gpu {name}", v, gt.get(name)))
+    return rows
+
+
 def extract(path):
     r = json.load(open(path))
     bench = r.get("benchmark") or r.get("bench") or os.path.splitext(os.path.basename(path))[0]
     if bench == "taskfarm":
         return bench, r, from_taskfarm(r)
+    if bench == "matmul":
+        return bench, r, from_matmul(r)
     return bench, r, from_ratios_targets(bench, r)
 
 

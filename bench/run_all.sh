@@ -30,10 +30,6 @@ for name in ${BENCHES:-mapblocks heat matmul taskfarm}; do
     status=1
   fi
 done
-# GPU figures when a device is present (bench-gemm_gpu says so and exits 0 otherwise)
-if [[ -x $BIN_DIR/bench-gemm_gpu ]]; then
-  echo "== gemm_gpu"
-  "$BIN_DIR/bench-gemm_gpu" | tee "$ROOT/bench/results/gemm_gpu.txt" || true
-fi
+# (the GPU figures come from bench/matmul/run.sh, which runs them when a device is present)
 python3 "$ROOT/bench/report.py" "$ROOT/bench/results" || status=1
 exit $status
