@@ -116,6 +116,7 @@ def plot(rows, out_png):
         return False
     # measured relative to target, so that > 1 is good for both kinds
     score = [(x["value"] / x["target"]) if x["kind"] == "min" else (x["target"] / max(x["value"], 1e-12)) for x in tr]
+    score = [max(v, 1e-2) for v in score]  # a zero (e.g. 0 % overlap) still shows, at the left edge
     labels = [f'{x["bench"]}: {x["name"]}' for x in tr]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(tr) + 1.2))
     colors = ["#2a9d8f" if s >= 1 else "#e76f51" for s in score]

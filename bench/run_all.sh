@@ -31,5 +31,7 @@ for name in ${BENCHES:-mapblocks heat matmul taskfarm}; do
   fi
 done
 # (the GPU figures come from bench/matmul/run.sh, which runs them when a device is present)
-python3 "$ROOT/bench/report.py" "$ROOT/bench/results" || status=1
+# Debian's python3 has the matplotlib installed above (a pyenv python3 on PATH may not)
+PY=python3; [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
+"$PY" "$ROOT/bench/report.py" "$ROOT/bench/results" || status=1
 exit $status
