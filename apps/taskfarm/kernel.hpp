@@ -73,9 +73,4 @@ std::int64_t primes_bytes(const PrimesParams& p, int ranks_per_node);
 // missing, unreadable or holds no command.
 std::vector<std::string> read_command_file(const std::string& path);
 
-// MemAvailable from /proc/meminfo in bytes; -1 when unknown.
-std::int64_t mem_available_bytes();
-// "1.5 GiB"
-std::string human_bytes(double bytes);
-
 }  // namespace taskfarm

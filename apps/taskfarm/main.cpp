@@ -30,6 +30,7 @@
 #include "kernel.hpp"
 #include "tessera/core/cli.hpp"
 #include "tessera/core/error.hpp"
+#include "tessera/core/meminfo.hpp"
 #include "tessera/core/fs.hpp"
 #include "tessera/core/log.hpp"
 #include "tessera/core/report.hpp"
@@ -182,10 +183,10 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
   need += static_cast<double>(k->count()) * (8.0 * env.local_size() + 512.0);
   // Memory, checked on every node before anything starts.
   world.collective_check([&] {
-    const std::int64_t avail = taskfarm::mem_available_bytes();
-    if (avail > 0 && need > static_cast<double>(avail))
-      throw UsageError(k->describe() + " needs about " + taskfarm::human_bytes(need) +
-                       " on this node, but only " + taskfarm::human_bytes(static_cast<double>(avail)) +
+    const double avail = meminfo::available_host_bytes();
+    if (avail > 0 && need > avail)
+      throw UsageError(k->describe() + " needs about " + meminfo::format_bytes(need) +
+                       " on this node, but only " + meminfo::format_bytes(avail) +
                        " is available (MemAvailable)");
   });
   return k;
