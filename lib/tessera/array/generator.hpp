@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tessera/core/box.hpp"
+#include "tessera/core/hash.hpp"
 #include "tessera/core/inline.hpp"
 
 namespace tessera::array {
@@ -63,15 +64,11 @@ class Generator {
     }
   }
 
-  // splitmix64's output function: a bijective 64-bit mix.
-  static constexpr std::uint64_t mix(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  // splitmix64's output function (core/hash.hpp).
+  static constexpr std::uint64_t mix(std::uint64_t z) { return mix64(z); }
 
  private:
-  static constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ull;
+  static constexpr std::uint64_t kGolden = kSplitMixGolden;
   Kind kind_ = Kind::zeros;
   std::uint64_t seed_ = 0, key_ = mix(0);
 };

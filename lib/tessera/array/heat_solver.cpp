@@ -1,3 +1,4 @@
+#include "tessera/core/hash.hpp"
 #include "tessera/array/heat_solver.hpp"
 
 #include <algorithm>
@@ -18,13 +19,8 @@ std::string fmt_double(double v) {
   return buf;
 }
 
-// splitmix64 finaliser
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+// one splitmix64 step: the golden increment, then the output mix
+std::uint64_t mix(std::uint64_t x) { return mix64(x + kSplitMixGolden); }
 }  // namespace
 
 HeatInit parse_heat_init(const std::string& text) {

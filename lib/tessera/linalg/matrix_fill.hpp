@@ -11,18 +11,11 @@
 #include <type_traits>
 
 #include "tessera/array/dist_array.hpp"
+#include "tessera/core/hash.hpp"
 
 namespace tessera::linalg {
 
-// The SplitMix64 finaliser: a bijective 64-bit mix with good avalanche.
-constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ull;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBull;
-  x ^= x >> 31;
-  return x;
-}
+using tessera::mix64;
 
 // 64 random bits for (seed, id, i, j).
 constexpr std::uint64_t counter_hash(std::uint64_t seed, std::uint64_t id, std::uint64_t i, std::uint64_t j) noexcept {
