@@ -34,9 +34,7 @@ OutputFile::OutputFile(const mpi::Comm& comm, std::string final_path)
 OutputFile::~OutputFile() {
   if (committed_) return;
   file_.close();
-  // Collective only if MPI is still up; the temporary is removed by rank 0 of the output.
-  int finalized = 0;
-  MPI_Finalized(&finalized);
+  // Not collective: rank 0 of the output removes the temporary (comm_.rank() needs no MPI call).
   if (comm_.rank() == 0) fs::remove_quietly(temp_);
 }
 
