@@ -86,7 +86,8 @@ function(tessera_add_script_test)
   endif()
   string(REPLACE ";" " " _flags "${TESSERA_TEST_MPIEXEC_FLAGS}")
   add_test(NAME ${T_NAME} COMMAND bash ${T_SCRIPT})
-  set_tests_properties(${T_NAME} PROPERTIES
+  # exit 77: skipped, with the reason on stdout (a script test that cannot run here)
+  set_tests_properties(${T_NAME} PROPERTIES SKIP_RETURN_CODE 77
     PROCESSORS ${T_PROCESSORS} LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "${TESSERA_TEST_ENVIRONMENT};TESSERA_BIN_DIR=${PROJECT_BINARY_DIR}/bin;TESSERA_SOURCE_DIR=${PROJECT_SOURCE_DIR};TESSERA_BUILD_DIR=${PROJECT_BINARY_DIR};MPIEXEC=${MPIEXEC_EXECUTABLE};MPIEXEC_FLAGS=${_flags};TESSERA_HAVE_CUDA=${TESSERA_HAVE_CUDA}")
 endfunction()

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # slurm.jobs: every script in jobs/ submitted with `sbatch --wait` to the local Slurm at small sizes;
 # exit codes, verdicts and outputs checked. Both launchers (srun --mpi=pmix and mpirun) are used.
+# With TESSERA_TEST_SBATCH_ARGS=--nodes=N (cluster.slurm_jobs) every job runs on N nodes.
+# jobs/matmul-gpu.sbatch is left out: it asks for GPUs (--gpus-per-task), which this Slurm has not.
 # shellcheck source=tests/slurm/lib.sh
 source "$(dirname "$0")/lib.sh"
 slurm_up
 cd "$WORK" || exit 3
 export TESSERA_HOME=$TESSERA_SOURCE_DIR TESSERA_BIN=$TESSERA_BUILD_DIR/bin TESSERA_OUT=$WORK/out
 J=$TESSERA_SOURCE_DIR/jobs
+
+NODES=1
+for a in "${SBATCH_EXTRA[@]}"; do [[ $a == --nodes=* ]] && NODES=${a#--nodes=}; done
 
 json_get() {  # FILE EXPR  -> prints python expression over r (the parsed report)
   python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
@@ -20,7 +25,8 @@ expect_state "$JOB_ID" COMPLETED
 grep -q '^VERIFIED' aff.out || fail "affinity: no VERIFIED line"
 rep=$TESSERA_OUT/affinity-$JOB_ID.json
 [[ -s $rep ]] || fail "affinity: no report $rep"
-[[ $(json_get "$rep" "len({(t['rank']) for t in r['table']})") == 2 ]] || fail "affinity: report does not hold 2 ranks"
+[[ $(json_get "$rep" "len({(t['rank']) for t in r['table']})") == $((2 * NODES)) ]] || fail "affinity: report does not hold $((2 * NODES)) ranks"
+[[ $(json_get "$rep" "r['run']['hosts']") == "$NODES" ]] || fail "affinity: the ranks are not on $NODES host(s)"
 
 # --- affinity, mpirun inside the allocation --------------------------------------------------------
 rc=0
