@@ -89,6 +89,16 @@ tessera_signal_app() {
 }
 
 tessera_banner() {
+  local launcher where
+  if [[ -n "${SLURM_JOB_ID:-}" ]]; then
+    launcher=${TESSERA_LAUNCHER:-srun}
+    [[ $launcher == srun ]] && launcher="srun --mpi=pmix"
+    [[ $launcher == mpirun ]] && launcher="mpirun inside the allocation"
+    where="${SLURM_JOB_NUM_NODES:-1} node(s) ${SLURM_JOB_NODELIST:-}"
+  else
+    launcher="mpirun, no Slurm"
+    where="this machine ($(hostname -s 2>/dev/null || echo localhost))"
+  fi
   echo "tessera job ${SLURM_JOB_ID:-local}: $1 on ${SLURM_NTASKS:-${TESSERA_NP:-2}} ranks x $OMP_NUM_THREADS threads" \
-       "(launcher ${TESSERA_LAUNCHER:-srun}, programs in $TESSERA_BIN, outputs in $TESSERA_OUT)"
+       "on $where (launcher $launcher, programs in $TESSERA_BIN, outputs in $TESSERA_OUT)"
 }
