@@ -229,6 +229,8 @@ int main(int argc, char** argv) {
     fo.resume_from = o.resume;
     fo.retry_failed = o.retry_failed;
     fo.output_limit = o.output_bytes;
+    // The coordinator answers other nodes from a thread of its own where MPI allows it.
+    fo.threaded_coordinator = env.thread_level() == mpi::ThreadLevel::multiple;
     const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && log::progress_reaches_terminal();
     fo.track_progress = world.bcast_value(terminal ? 1 : 0) == 1;
     fo.on_progress = [](const tasks::Progress& p) {
@@ -327,5 +329,5 @@ int main(int argc, char** argv) {
       if (world.is_root()) rep.write(o.common.report);
     }
     return !verified || failures_fatal ? 1 : 0;
-  });
+  }, mpi::ThreadLevel::multiple);
 }

@@ -11,7 +11,7 @@
 
 #include "tessera/core/error.hpp"
 #include "tessera/io/output_file.hpp"
-#include "tessera/mpi/shared_counter.hpp"
+#include "tessera/tasks/dispatcher.hpp"
 #include "tessera/tasks/journal.hpp"
 #include "tessera/tasks/record_table.hpp"
 #include "tessera/tasks/shell_command.hpp"
@@ -53,32 +53,75 @@ struct ScheduleCase {
 };
 }  // namespace
 
-TEST(SharedCounter, FetchAddHandsOutEveryValueOnce) {
+// The dispatcher hands out every index of [0, m) exactly once, under each schedule, with real
+// nodes (one here) and with "nodes" of 1 and 2 ranks, so that at 2 and 4 ranks the across-node path
+// (a coordinator answering point-to-point requests) runs, with its thread and without.
+TEST(Dispatcher, HandsOutEveryIndexOnceOnOneNodeAndAcrossNodes) {
   const mpi::Comm w = mpi::Comm::world();
-  mpi::SharedCounter c(w, 2);
-  constexpr int per_rank = 200;
-  std::vector<std::int64_t> mine;
-  for (int i = 0; i < per_rank; ++i) mine.push_back(c.fetch_add(1));
-  c.add_deferred(5, 1);
-  c.flush();
-  w.barrier();
-  EXPECT_EQ(c.load(0), std::int64_t{per_rank} * w.size());
-  EXPECT_EQ(c.load(1), 5 * w.size());
-  // all values distinct over all ranks: their sum is 0 + 1 + ... + (P*per_rank - 1)
-  std::int64_t sum = 0;
-  for (auto v : mine) sum += v;
-  const std::int64_t n = std::int64_t{per_rank} * w.size();
-  EXPECT_EQ(w.sum(sum), n * (n - 1) / 2);
-  EXPECT_EQ(w.max(static_cast<std::int64_t>(std::set<std::int64_t>(mine.begin(), mine.end()).size())), per_rank);
-  w.barrier();
-  // compare-and-swap: only one rank wins the swap from the current value
-  const std::int64_t now = c.load(0);
-  w.barrier();
-  const std::int64_t seen = c.compare_swap(now, -1);
-  EXPECT_EQ(w.sum(seen == now ? 1 : 0), 1);
-  w.barrier();
-  EXPECT_EQ(c.load(0), -1);
-  c.free();
+  const std::int64_t m = 1000;
+  for (int per_node : {0, 1, 2}) {
+    for (bool threaded : {true, false}) {
+      for (const ScheduleCase sc : {ScheduleCase{Schedule::static_blocks, 1, 1}, ScheduleCase{Schedule::dynamic, 3, 1},
+                                    ScheduleCase{Schedule::guided, 1, 2}}) {
+        SCOPED_TRACE(std::string(to_string(sc.kind)) + " ranks/node " + std::to_string(per_node) +
+                     (threaded ? " threaded" : " unthreaded"));
+        ScheduleOptions so;
+        so.kind = sc.kind;
+        so.chunk = sc.chunk;
+        so.min_chunk = sc.min_chunk;
+        Dispatcher d(w, m, so, threaded, per_node);
+        std::vector<int> hits(static_cast<std::size_t>(m), 0);
+        std::int64_t mine = 0, biggest = 0;
+        for (Range r = d.next(); !r.empty(); r = d.next()) {
+          ASSERT_GE(r.first, 0);
+          ASSERT_LE(r.last, m);
+          if (sc.kind == Schedule::dynamic) EXPECT_LE(r.size(), sc.chunk);
+          if (sc.kind == Schedule::guided) EXPECT_GE(r.size(), std::min<std::int64_t>(sc.min_chunk, m - r.first));
+          biggest = std::max(biggest, r.size());
+          for (std::int64_t i = r.first; i < r.last; ++i) ++hits[static_cast<std::size_t>(i)];
+          mine += r.size();
+          d.count_done(r.size(), 0);
+          if (!threaded) d.poll();
+        }
+        d.finish();
+        std::vector<int> total(hits.size());
+        MPI_Allreduce(hits.data(), total.data(), static_cast<int>(m), MPI_INT, MPI_SUM, w.get());
+        for (std::int64_t i = 0; i < m; ++i) ASSERT_EQ(total[static_cast<std::size_t>(i)], 1) << "index " << i;
+        EXPECT_EQ(w.sum(mine), m);
+        const int expect_nodes = per_node == 0 ? 1 : (w.size() + per_node - 1) / per_node;
+        EXPECT_EQ(d.nodes(), expect_nodes);
+        // other nodes asked the coordinator; the coordinator's node never does
+        const std::int64_t asked = w.sum(d.requests());
+        if (sc.kind != Schedule::static_blocks && expect_nodes > 1) EXPECT_GT(asked, 0);
+        if (expect_nodes == 1 || sc.kind == Schedule::static_blocks) EXPECT_EQ(asked, 0);
+        // guided: big chunks first, not all of size 1
+        if (sc.kind == Schedule::guided && w.size() <= 4) EXPECT_GT(w.max(biggest), 1);
+      }
+    }
+  }
+}
+
+// Progress counts from every rank (atomics on the coordinator's node, messages from the others)
+// add up on rank 0 before finish() returns.
+TEST(Dispatcher, ProgressCountsReachRankZero) {
+  const mpi::Comm w = mpi::Comm::world();
+  ScheduleOptions so;
+  so.kind = Schedule::dynamic;
+  Dispatcher d(w, 10 * w.size(), so, true, 1);
+  std::int64_t n = 0, bad = 0;
+  for (Range r = d.next(); !r.empty(); r = d.next()) {
+    n += r.size();
+    bad += r.first % 3 == 0;
+    d.count_done(r.size(), r.first % 3 == 0 ? 1 : 0);
+  }
+  const std::int64_t want = w.sum(n), want_bad = w.sum(bad);
+  EXPECT_EQ(want, 10 * w.size());
+  d.finish();
+  if (w.is_root()) {
+    EXPECT_EQ(d.done(), want);
+    EXPECT_EQ(d.failed(), want_bad);
+    EXPECT_EQ(d.ranks_finished(), w.size());
+  }
 }
 
 TEST(TaskFarm, EveryTaskRunsExactlyOnceUnderEachSchedule) {

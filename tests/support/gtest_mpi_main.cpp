@@ -1,4 +1,5 @@
-// The main() of every MPI test binary: MPI up (funneled, as the apps), gtest with the MPI listener,
+// The main() of every MPI test binary: MPI up (MPI_THREAD_MULTIPLE, as tessera-taskfarm asks, so
+// that the task farm's coordinator thread is tested too), gtest with the MPI listener,
 // and an exit code that is non-zero on every rank when any rank failed any test.
 #include <mpi.h>
 
@@ -14,7 +15,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: --gtest_shuffle is not supported under MPI (ranks must agree on the order)\n");
     return 2;
   }
-  tessera::mpi::Environment env(argc, argv, tessera::mpi::ThreadLevel::funneled);
+  tessera::mpi::Environment env(argc, argv, tessera::mpi::ThreadLevel::multiple);
   tessera::log::set_level(tessera::log::Level::quiet);
   tessera::testing::install_mpi_listener();
   int rc = RUN_ALL_TESTS();

@@ -8,9 +8,9 @@ void write_records(const io::File& f, const std::string& group, const std::vecto
                    const RecordTableOptions& opt) {
   const std::size_t n = rows.size();
   std::vector<std::int64_t> id(n), result(n);
-  std::vector<std::int32_t> rank(n), status(n), exit_code(n), resumed(n);
+  std::vector<std::int32_t> rank(n), status(n), exit_code(n), resumed(n), attempts(n);
   std::vector<double> start(n), duration(n);
-  std::vector<std::string> input(n), output(n);
+  std::vector<std::string> input(n), output(n), node(n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = rows[i];
     id[i] = r.id;
@@ -23,6 +23,8 @@ void write_records(const io::File& f, const std::string& group, const std::vecto
     output[i] = r.output;
     result[i] = r.result;
     resumed[i] = r.resumed ? 1 : 0;
+    attempts[i] = r.attempts;
+    node[i] = r.node;
   }
   auto info = [](std::string description, std::string units = "") {
     io::ColumnInfo c;
@@ -33,6 +35,10 @@ void write_records(const io::File& f, const std::string& group, const std::vecto
   io::Table t;
   t.add("id", std::move(id), info("task id, 0..N-1"));
   t.add("rank", std::move(rank), info("rank that ran the task"));
+  io::ColumnInfo nd = info("host that ran the task");
+  nd.max_width = 64;
+  t.add("node", std::move(node), nd);
+  t.add("attempts", std::move(attempts), info("runs of the task (1 + retries); status is the last one's"));
   t.add("start", std::move(start), info("start, from the beginning of the run that ran it", "s"));
   t.add("duration", std::move(duration), info("time the task took", "s"));
   io::ColumnInfo st = info("task status code");
@@ -61,6 +67,8 @@ std::vector<TaskRecord> read_records(const io::File& f, const std::string& group
   const auto output = io::read_string_column(f, group + "/output");
   const auto result = io::read_int_column(f, group + "/result");
   const auto resumed = io::read_int_column(f, group + "/resumed");
+  const auto attempts = io::read_int_column(f, group + "/attempts");
+  const auto node = io::read_string_column(f, group + "/node");
   std::vector<TaskRecord> out(id.size());
   for (std::size_t i = 0; i < id.size(); ++i) {
     auto& r = out[i];
@@ -76,6 +84,8 @@ std::vector<TaskRecord> read_records(const io::File& f, const std::string& group
     r.output = output.at(i);
     r.result = result.at(i);
     r.resumed = resumed.at(i) != 0;
+    r.attempts = static_cast<int>(attempts.at(i));
+    r.node = node.at(i);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <sstream>
@@ -10,14 +11,16 @@
 #include "tessera/core/error.hpp"
 #include "tessera/core/log.hpp"
 #include "tessera/core/timer.hpp"
-#include "tessera/mpi/shared_counter.hpp"
+#include "tessera/tasks/dispatcher.hpp"
 #include "tessera/tasks/journal.hpp"
 
 namespace tessera::tasks {
 
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 namespace {
-// Counters in the shared window on rank 0.
-enum Counter : int { next_task = 0, tasks_done = 1, tasks_failed = 2, num_counters = 3 };
 
 std::string canonical_prefix(const std::string& prefix) {
   std::error_code ec;
@@ -35,6 +38,7 @@ TaskFarm::TaskFarm(const mpi::Comm& comm, FarmOptions options) : comm_(comm), op
 
 std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn& input) {
   resumed_.clear();
+  journal_max_duration_ = 0;
   std::vector<std::int64_t> ids;
   if (opt_.resume_from.empty()) return ids;
   comm_.collective_check([&] {
@@ -55,6 +59,7 @@ std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn&
       resumed_.push_back(std::move(r));
     }
     std::sort(resumed_.begin(), resumed_.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    for (const auto& r : resumed_) journal_max_duration_ = std::max(journal_max_duration_, r.duration);
     for (const auto& r : resumed_) ids.push_back(r.id);
   });
   auto count = comm_.bcast_value(static_cast<long long>(ids.size()));
@@ -64,9 +69,19 @@ std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn&
 }
 
 FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const TaskFn& fn) {
+  return run(n, input, ContextTaskFn([&fn](const TaskContext& c) { return fn(c.id); }));
+}
+
+FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTaskFn& fn) {
   if (n < 0) throw UsageError("task farm: negative task count " + std::to_string(n));
+  if (opt_.retries < 0) throw UsageError("task farm: negative retry count " + std::to_string(opt_.retries));
   local_.clear();
   const int rank = comm_.rank(), nranks = comm_.size();
+  if (host_.empty()) {
+    char h[256] = {0};
+    ::gethostname(h, sizeof h - 1);
+    host_ = h;
+  }
   const std::vector<std::int64_t> finished = load_finished(n, input);
 
   // The journal of this run: fresh, or continuing the one we resume from.
@@ -94,51 +109,28 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const TaskFn& fn
   }
   const std::int64_t m = static_cast<std::int64_t>(todo.size());
 
-  mpi::SharedCounter counter(comm_, num_counters, 0);
-  const ScheduleOptions& sched = opt_.schedule;
+  Dispatcher disp(comm_, m, opt_.schedule, opt_.threaded_coordinator, opt_.emulate_ranks_per_node);
   const bool track = opt_.track_progress;
   const bool report = track && comm_.is_root() && opt_.on_progress;
-  std::int64_t ops = 0, guess = 0;
-  bool static_taken = false;
+  const bool serve = comm_.is_root() && !disp.threaded();
 
-  // The next chunk of `todo` for this rank ([first, last) indices), empty when none is left.
-  auto next_chunk = [&]() -> Range {
-    switch (sched.kind) {
-      case Schedule::static_blocks:
-        if (static_taken) return {};
-        static_taken = true;
-        return static_block(m, rank, nranks);
-      case Schedule::dynamic: {
-        const std::int64_t first = counter.fetch_add(sched.chunk, next_task);
-        ++ops;
-        return {first, std::min(first + sched.chunk, m)};
-      }
-      case Schedule::guided:
-        for (;;) {
-          const std::int64_t size = guided_chunk(m - guess, nranks, sched.guided_k, sched.min_chunk);
-          if (size == 0) return {};
-          const std::int64_t seen = counter.compare_swap(guess, guess + size, next_task);
-          ++ops;
-          if (seen == guess) {
-            guess += size;
-            return {seen, seen + size};
-          }
-          guess = seen;  // someone else moved it: size the next try from the true value
-        }
-    }
-    return {};
-  };
+  // Deadline: the longest task seen (here, or in the journal) must fit before it, less the margin.
+  const double deadline = opt_.deadline > 0 ? opt_.deadline - opt_.deadline_margin : 0;
+  double longest = comm_.bcast_value(journal_max_duration_);
+  bool held = false;
+  auto fits = [&](double extra) { return deadline <= 0 || unix_now() + longest + extra <= deadline; };
 
   comm_.barrier();
   const double t0 = wtime();
-  double last_push = t0, last_report = t0, busy = 0;
+  double last_report = t0, busy = 0, max_task = 0;
+  std::int64_t retried = 0;
 
   auto progress_now = [&](bool final_call) {
     Progress p;
     p.total = m;
-    p.done = counter.load(tasks_done);
-    p.failed = counter.load(tasks_failed);
-    p.dispatched = sched.kind == Schedule::static_blocks ? p.done : std::min(m, counter.load(next_task));
+    p.done = disp.done();
+    p.failed = disp.failed();
+    p.dispatched = opt_.schedule.kind == Schedule::static_blocks ? p.done : disp.dispatched();
     p.elapsed = wtime() - t0;
     p.rate = p.elapsed > 0 ? static_cast<double>(p.done) / p.elapsed : 0;
     p.eta = p.rate > 0 ? static_cast<double>(m - p.done) / p.rate : 0;
@@ -146,62 +138,81 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const TaskFn& fn
     opt_.on_progress(p);
   };
 
-  for (Range r = next_chunk(); !r.empty(); r = next_chunk()) {
+  for (;;) {
+    if (!fits(0)) {
+      held = true;
+      break;
+    }
+    const Range r = disp.next();
+    if (r.empty()) break;
     for (std::int64_t k = r.first; k < r.last; ++k) {
+      if (serve) disp.poll();
+      if (!fits(0)) {  // the rest of this chunk is held back: nobody runs it, the resume will
+        held = true;
+        break;
+      }
       TaskRecord rec;
       rec.id = todo[static_cast<std::size_t>(k)];
       rec.input = input(rec.id);
       rec.rank = rank;
-      const double ts = wtime();
-      rec.start = ts - t0;
+      rec.node = host_;
       TaskResult res;
-      try {
-        res = fn(rec.id);
-      } catch (const std::exception& e) {
-        res = TaskResult{TaskStatus::failed, 1, e.what(), 0};
-      } catch (...) {
-        res = TaskResult{TaskStatus::failed, 1, "unknown exception", 0};
+      bool retry_held = false;
+      for (int attempt = 1;; ++attempt) {
+        const double ts = wtime();
+        rec.start = ts - t0;
+        try {
+          res = fn(TaskContext{rec.id, attempt});
+        } catch (const std::exception& e) {
+          res = TaskResult{TaskStatus::failed, 1, e.what(), 0};
+        } catch (...) {
+          res = TaskResult{TaskStatus::failed, 1, "unknown exception", 0};
+        }
+        rec.duration = wtime() - ts;
+        rec.attempts = attempt;
+        busy += rec.duration;
+        max_task = std::max(max_task, rec.duration);
+        longest = std::max(longest, rec.duration);
+        if (res.status == TaskStatus::ok || attempt > opt_.retries) break;
+        // Another run, unless the deadline would cut it: then the task is held back whole
+        // (not recorded, its retries unspent) and runs again after the requeue.
+        if (!fits(opt_.retry_delay)) {
+          retry_held = true;
+          break;
+        }
+        ++retried;
+        if (opt_.retry_delay > 0) ::usleep(static_cast<useconds_t>(opt_.retry_delay * 1e6));
       }
-      const double te = wtime();
-      rec.duration = te - ts;
+      if (retry_held) {
+        held = true;
+        break;
+      }
       rec.status = res.status;
       rec.exit_code = res.exit_code;
       rec.output = clip_output(res.output, opt_.output_limit);
       rec.result = res.result;
-      busy += rec.duration;
       journal.append(rec);
       const bool bad = failed_status(rec.status);
       local_.push_back(std::move(rec));
-      if (track) {
-        counter.add_deferred(1, tasks_done);
-        if (bad) counter.add_deferred(1, tasks_failed);
-        if (te - last_push > 0.05) {
-          counter.flush();
-          last_push = te;
-        }
-        if (report && te - last_report >= opt_.progress_interval) {
-          progress_now(false);
-          last_report = wtime();
-        }
-      }
-    }
-  }
-  const double loop_end = wtime();
-  counter.flush();
-  if (report) {
-    // Rank 0 is out of work: keep the progress line alive until the others finish.
-    while (counter.load(tasks_done) < m) {
-      ::usleep(20000);
-      if (wtime() - last_report >= opt_.progress_interval) {
+      disp.count_done(1, bad ? 1 : 0);
+      if (report && wtime() - last_report >= opt_.progress_interval) {
         progress_now(false);
         last_report = wtime();
       }
     }
-    progress_now(true);
+    if (held) break;
   }
-  comm_.barrier();
-  counter.free();
+  const double loop_end = wtime();
   journal.close();
+  // Rank 0 keeps the progress line alive (and, without a thread, answers the others) until every
+  // rank is out of work.
+  disp.finish([&] {
+    if (report && wtime() - last_report >= opt_.progress_interval) {
+      progress_now(false);
+      last_report = wtime();
+    }
+  });
+  if (report) progress_now(true);
 
   // Metrics over all ranks.
   FarmSummary s;
@@ -213,7 +224,15 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const TaskFn& fn
   s.run = comm_.sum(nlocal);
   s.task_time = comm_.sum(busy);
   const double overhead = comm_.sum(std::max(0.0, mine - busy));
-  s.counter_ops = comm_.sum(ops);
+  s.counter_ops = comm_.sum(disp.takes());
+  s.requests = comm_.sum(disp.requests());
+  s.refills = comm_.sum(disp.refills());
+  s.nodes = disp.nodes();
+  s.threaded = disp.threaded();
+  s.retried = comm_.sum(retried);
+  s.max_task_seconds = comm_.max(max_task);
+  const bool anyone_held = comm_.any(held);
+  s.held_back = anyone_held ? m - s.run : 0;
   std::int64_t failed = 0, timed_out = 0;
   for (const auto& r : local_) {
     failed += r.status == TaskStatus::failed;

@@ -25,7 +25,8 @@ std::string status_legend() { return "0=ok,1=failed,2=timeout"; }
 std::string to_json_line(const TaskRecord& r) {
   nlohmann::json j = {{"id", r.id},          {"input", r.input},       {"rank", r.rank},
                       {"start", r.start},    {"duration", r.duration}, {"status", to_string(r.status)},
-                      {"exit_code", r.exit_code}, {"output", r.output}, {"result", r.result}};
+                      {"exit_code", r.exit_code}, {"output", r.output}, {"result", r.result},
+                      {"node", r.node},      {"attempts", r.attempts}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -45,6 +46,10 @@ std::optional<TaskRecord> from_json_line(const std::string& line) {
     r.exit_code = j.at("exit_code").get<int>();
     r.output = j.at("output").get<std::string>();
     r.result = j.at("result").get<std::int64_t>();
+    // absent in journals written before they were recorded
+    r.node = j.value("node", std::string());
+    r.attempts = j.value("attempts", 1);
+    if (r.attempts < 1) return std::nullopt;
     return r;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -27,6 +27,8 @@ struct TaskRecord {
   std::int64_t id = -1;
   std::string input;        // what the task was given (a command line, "n=20000", "row 17")
   int rank = -1;            // the rank that ran it
+  std::string node;         // the host it ran on
+  int attempts = 1;         // runs it took (1 + retries used); the record is of the last one
   double start = 0;         // seconds since the start of the run that ran it
   double duration = 0;      // seconds
   TaskStatus status = TaskStatus::ok;
