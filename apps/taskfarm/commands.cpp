@@ -1,6 +1,9 @@
 // apps/taskfarm/commands.cpp: a file of shell commands as tasks (what TACC's launcher and disBatch
-// do inside one job). Each runs under /bin/sh -c on the rank that takes it, with TESSERA_TASK_ID
-// and TESSERA_RANK set; a failing, missing or timed-out command is a failed record, not an error.
+// do inside one job), or commands made from a template and a table of arguments (GNU parallel's
+// way). Each runs under /bin/sh -c on the rank that takes it, and sees who it is in its
+// environment: TESSERA_TASK_ID (0-based), TESSERA_TASK_ATTEMPT (1, then 2... on retries),
+// TESSERA_RANK, TESSERA_NODE (the host) and TESSERA_TASK_CPUS (the CPUs it may use, "0-3"). A
+// failing, missing, crashing or timed-out command is a failed record, never an error of the farm.
 #include <fstream>
 
 #include "kernel.hpp"
@@ -34,14 +37,19 @@ class Commands final : public Kernel {
     opt_.capture_limit = p_.capture;
   }
   std::string describe() const override {
-    return std::to_string(p_.commands.size()) + " shell commands" +
+    return std::to_string(p_.commands.size()) + " shell commands" + (p_.origin.empty() ? "" : " (" + p_.origin + ")") +
            (p_.timeout > 0 ? ", time limit " + fmt_seconds(p_.timeout) : "");
   }
   std::int64_t count() const override { return static_cast<std::int64_t>(p_.commands.size()); }
   std::string input(std::int64_t id) const override { return p_.commands[static_cast<std::size_t>(id)]; }
-  TaskResult run(std::int64_t id) override {
-    opt_.env = {{"TESSERA_TASK_ID", std::to_string(id)}, {"TESSERA_RANK", std::to_string(p_.rank)}};
-    return tessera::tasks::run_shell_command(p_.commands[static_cast<std::size_t>(id)], id, opt_);
+  TaskResult run(std::int64_t id) override { return run_attempt({id, 1}); }
+  TaskResult run_attempt(const tessera::tasks::TaskContext& c) override {
+    opt_.env = {{"TESSERA_TASK_ID", std::to_string(c.id)},
+                {"TESSERA_TASK_ATTEMPT", std::to_string(c.attempt)},
+                {"TESSERA_RANK", std::to_string(p_.rank)},
+                {"TESSERA_NODE", p_.node},
+                {"TESSERA_TASK_CPUS", p_.cpus}};
+    return tessera::tasks::run_shell_command(p_.commands[static_cast<std::size_t>(c.id)], c.id, opt_);
   }
   Verdict verify(const tessera::mpi::Comm&, const std::vector<TaskRecord>&) override { return {}; }
 

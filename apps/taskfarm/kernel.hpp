@@ -36,6 +36,8 @@ class Kernel {
   virtual std::int64_t count() const = 0;           // number of tasks
   virtual std::string input(std::int64_t id) const = 0;
   virtual TaskResult run(std::int64_t id) = 0;
+  // The farm calls this one; a kernel that cares which attempt it is (commands) overrides it.
+  virtual TaskResult run_attempt(const tessera::tasks::TaskContext& c) { return run(c.id); }
   // Collective, after the farm: `all` is every record sorted by id on rank 0, empty elsewhere.
   virtual Verdict verify(const tessera::mpi::Comm& comm, const std::vector<TaskRecord>& all) = 0;
   // Collective: the kernel's outputs under /fields (nothing by default).
@@ -52,6 +54,9 @@ struct MandelbrotParams {
 struct PrimesParams { std::int64_t first = 1, last = 20'000'000, block = 200'000; };
 struct CommandParams {
   std::vector<std::string> commands;
+  std::string origin;          // "jobs.txt", or "template 'X' over params.tsv"
+  std::string node;            // this rank's host
+  std::string cpus;            // the CPUs this rank may use ("0-3")
   double timeout = 0;
   std::string log_dir;
   std::size_t capture = 256;

@@ -1,8 +1,9 @@
 // tessera-taskfarm: Python's Pool.map across every rank of an allocation, load-balanced.
 //
 // The seed maps math.factorial over a list with multiprocessing.Pool on one node. Here the tasks
-// are spread over all ranks by dynamic self-scheduling (a shared counter in an MPI RMA window;
-// rank 0 works too), so a mix of cheap and expensive tasks finishes together. Built-in kernels:
+// are spread over all ranks, on one node or many, by dynamic self-scheduling (tasks::Dispatcher:
+// a shared-memory pool per node, refilled from a coordinator thread on rank 0; rank 0 works too),
+// so a mix of cheap and expensive tasks finishes together. Built-in kernels:
 // exact factorials (GMP), Mandelbrot rows, prime counts per block, and no-op tasks (to measure the
 // dispatch cost); or a file of shell commands, one task per line, each with an optional time limit.
 // Every task is recorded (rank, start, duration, status, exit code, output, result) into
@@ -19,7 +20,8 @@
 //
 // Verdict on rank 0: VERIFIED (every task recorded exactly once, the kernel's own checks pass), or
 // FAILED (reason): a check failed, or tasks failed without --allow-failures.
-// Exit codes: 0 VERIFIED; 1 FAILED; 2 bad usage or input; 3 runtime or I/O error.
+// Exit codes: 0 VERIFIED; 1 FAILED; 2 bad usage or input; 3 runtime or I/O error; 75 the deadline
+// held tasks back (PREEMPTED: the journal holds every finished task; requeue with --resume).
 #include <unistd.h>
 
 #include <cstdio>
@@ -28,6 +30,7 @@
 #include <set>
 
 #include "kernel.hpp"
+#include "tessera/core/affinity.hpp"
 #include "tessera/core/cli.hpp"
 #include "tessera/core/error.hpp"
 #include "tessera/core/meminfo.hpp"
@@ -36,6 +39,7 @@
 #include "tessera/core/report.hpp"
 #include "tessera/io/output_file.hpp"
 #include "tessera/mpi/environment.hpp"
+#include "tessera/tasks/command_template.hpp"
 #include "tessera/tasks/journal.hpp"
 #include "tessera/tasks/record_table.hpp"
 #include "tessera/tasks/task_farm.hpp"
@@ -47,7 +51,7 @@ namespace {
 struct Options {
   cli::CommonOptions common;
   std::string kernel = "factorial";
-  std::string commands;
+  std::string commands, command_template, args;
   std::string range;  // default per kernel
   std::int64_t block = 200'000;
   std::int64_t width = 1024, height = 1024;
@@ -59,6 +63,10 @@ struct Options {
   std::int64_t chunk = 1, min_chunk = 1;
   int guided_k = 2;
   double task_timeout = 0;
+  int retries = 0;
+  double retry_delay = 1.0;
+  std::string deadline;
+  double deadline_margin = 10;
   std::string log_dir;
   std::string journal, resume;
   bool retry_failed = false, fsync = false, allow_failures = false, no_progress = false;
@@ -75,7 +83,13 @@ void add_options(CLI::App& app, Options& o) {
   auto* k = app.add_option("--kernel", o.kernel, "Built-in workload: factorial, mandelbrot, primes or noop")
                 ->check(CLI::IsMember({"factorial", "mandelbrot", "primes", "noop"}))
                 ->capture_default_str();
-  app.add_option("--commands", o.commands, "File of shell commands, one task per line (# comments)")->excludes(k);
+  auto* c = app.add_option("--commands", o.commands, "File of shell commands, one task per line (# comments)")->excludes(k);
+  auto* t = app.add_option("--template", o.command_template,
+                           "Command template: {1}, {2}... are columns of --args, {} all of them, {#} the task number")
+                ->excludes(k)
+                ->excludes(c);
+  app.add_option("--args", o.args, "Tab-separated table for --template: one task per row")->needs(t);
+  t->needs("--args");
   app.add_option("--range", o.range, "A:B, inclusive (factorial: n = A..B, default 1:2000; primes: default 1:20000000)");
   app.add_option("--block", o.block, "primes: numbers per task")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--width", o.width, "mandelbrot: image width")->check(CLI::PositiveNumber)->capture_default_str();
@@ -96,6 +110,16 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--task-timeout", o.task_timeout, "commands: seconds before a command is killed (0: no limit)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--retries", o.retries, "Run a failed or timed-out task again up to N times")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  app.add_option("--retry-delay", o.retry_delay, "Seconds before each retry")->check(CLI::Range(0.0, 86400.0))->capture_default_str();
+  app.add_option("--deadline", o.deadline,
+                 "Take no task that would not finish by then: +SECONDS, @UNIXTIME or a UTC time "
+                 "(default: $SLURM_JOB_END_TIME when set); held-back tasks make the run exit 75");
+  app.add_option("--deadline-margin", o.deadline_margin, "Seconds kept free before the deadline")
+      ->check(CLI::Range(0.0, 1e7))
+      ->capture_default_str();
   app.add_option("--log-dir", o.log_dir, "commands: write each task's stdout/stderr to DIR/task<ID>.out/.err");
   app.add_option("--journal", o.journal, "Journal finished tasks to PREFIX.rank<N> (flushed per task)");
   app.add_option("--resume", o.resume, "Skip the tasks finished in journal PREFIX (and keep journaling there)");
@@ -118,14 +142,31 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
   const auto& world = env.world();
   double need = 0;  // bytes on one node
   std::unique_ptr<taskfarm::Kernel> k;
-  if (!o.commands.empty()) {
-    reject_unused(app, "--commands", {"--range", "--block", "--width", "--height", "--max-iter", "--center", "--span", "--count"});
+  if (!o.commands.empty() || !o.command_template.empty()) {
+    const std::string what = o.commands.empty() ? "--template" : "--commands";
+    reject_unused(app, what, {"--range", "--block", "--width", "--height", "--max-iter", "--center", "--span", "--count"});
     taskfarm::CommandParams p;
     std::string text;
     world.collective_check([&] {
       if (!world.is_root()) return;
-      for (const auto& c : taskfarm::read_command_file(o.commands)) text += c + '\n';
+      if (!o.commands.empty()) {
+        for (const auto& c : taskfarm::read_command_file(o.commands)) text += c + '\n';
+        return;
+      }
+      const tasks::CommandTemplate tpl(o.command_template);
+      const tasks::ArgTable table = tasks::read_arg_table(o.args);
+      tpl.check_against(table);
+      for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        const std::string cmd = tpl.expand(table.rows[i], static_cast<std::int64_t>(i));
+        if (cmd.find('\n') != std::string::npos)
+          throw UsageError("argument table '" + o.args + "' line " + std::to_string(table.lines[i]) +
+                           ": a value holds a newline");
+        text += cmd + '\n';
+      }
     });
+    p.origin = o.commands.empty() ? "template '" + o.command_template + "' over " + o.args : o.commands;
+    p.node = env.hostname();
+    p.cpus = affinity::format_cpu_list(affinity::current_affinity());
     p.commands = cli::split(world.bcast_string(text), '\n');
     p.timeout = o.task_timeout;
     p.log_dir = o.log_dir;
@@ -178,7 +219,8 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
       k = taskfarm::make_noop(o.count);
     }
   }
-  if (o.task_timeout > 0 && o.commands.empty()) throw UsageError("--task-timeout applies to --commands only");
+  if (o.task_timeout > 0 && o.commands.empty() && o.command_template.empty())
+    throw UsageError("--task-timeout applies to --commands and --template only");
   // The farm's own bookkeeping: the task list on every rank, every record gathered on rank 0.
   need += static_cast<double>(k->count()) * (8.0 * env.local_size() + 512.0);
   // Memory, checked on every node before anything starts.
@@ -229,6 +271,24 @@ int main(int argc, char** argv) {
     fo.resume_from = o.resume;
     fo.retry_failed = o.retry_failed;
     fo.output_limit = o.output_bytes;
+    fo.retries = o.retries;
+    fo.retry_delay = o.retry_delay;
+    fo.deadline_margin = o.deadline_margin;
+    // The deadline: --deadline, else the allocation's end when Slurm says it (SLURM_JOB_END_TIME).
+    std::string deadline_text = o.deadline;
+    if (deadline_text.empty()) {
+      const char* end = std::getenv("SLURM_JOB_END_TIME");
+      if (end != nullptr && *end != '\0') deadline_text = std::string("@") + end;
+    }
+    if (!deadline_text.empty()) {
+      const double now = world.bcast_value(tasks::unix_now());
+      fo.deadline = tasks::parse_deadline(deadline_text, now, o.deadline.empty() ? "SLURM_JOB_END_TIME" : "--deadline");
+      if (fo.deadline - fo.deadline_margin <= now)
+        log::warn("the deadline ({}) is less than --deadline-margin {} s away: no task will start", deadline_text,
+                  fo.deadline_margin);
+      if (o.journal.empty())
+        log::warn("a deadline without --journal: tasks held back by it cannot be resumed later");
+    }
     // The coordinator answers other nodes from a thread of its own where MPI allows it.
     fo.threaded_coordinator = env.thread_level() == mpi::ThreadLevel::multiple;
     const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && log::progress_reaches_terminal();
@@ -245,8 +305,33 @@ int main(int argc, char** argv) {
     tasks::TaskFarm farm(world, fo);
     const auto s = farm.run(
         kernel->count(), [&](std::int64_t id) { return kernel->input(id); },
-        [&](std::int64_t id) { return kernel->run(id); });
+        tasks::TaskFarm::ContextTaskFn([&](const tasks::TaskContext& c) { return kernel->run_attempt(c); }));
     const auto all = farm.gather();
+
+    if (s.stopped_by_deadline()) {
+      // Running tasks finished, the journal is flushed; the rest runs after the requeue.
+      if (world.is_root()) {
+        std::printf("PREEMPTED (deadline: %lld of %lld tasks held back, %lld done%s)\n",
+                    static_cast<long long>(s.held_back), static_cast<long long>(s.total),
+                    static_cast<long long>(s.run + s.resumed),
+                    o.journal.empty() ? ", no journal to resume from" : "");
+        std::fflush(stdout);
+      }
+      log::info("  deadline  no task was started that would not end {} s before it; longest task {:.3f} s",
+                fo.deadline_margin, s.max_task_seconds);
+      if (!o.journal.empty()) log::info("  resume    tessera-taskfarm ... --resume {}", o.journal);
+      if (!o.common.report.empty()) {
+        Report rep("taskfarm");
+        rep.parameter("workload", kernel->describe());
+        rep.metric("tasks_run", s.run);
+        rep.metric("tasks_resumed", s.resumed);
+        rep.metric("tasks_held_back", s.held_back);
+        rep.set_run({{"ranks", world.size()}, {"nodes", s.nodes}, {"threads", mpi::Environment::max_threads()}});
+        rep.set_verified(false);
+        if (world.is_root()) rep.write(o.common.report);
+      }
+      return 75;
+    }
 
     // Verification: every task recorded exactly once, then the kernel's own checks.
     taskfarm::Verdict v = kernel->verify(world, all);
@@ -276,8 +361,12 @@ int main(int argc, char** argv) {
     for (double b : s.busy) busy += (busy.empty() ? "" : " ") + percent(b);
     log::info("  tasks     {} total: {} run, {} resumed, {} failed, {} timed out", s.total, s.run, s.resumed,
               s.failed, s.timed_out);
-    log::info("  time      {:.3f} s wall, {:.1f} tasks/s, dispatch overhead {:.2f} us/task ({} counter ops)", s.wall,
-              s.tasks_per_second, s.dispatch_overhead * 1e6, s.counter_ops);
+    log::info("  time      {:.3f} s wall, {:.1f} tasks/s, dispatch overhead {:.2f} us/task", s.wall,
+              s.tasks_per_second, s.dispatch_overhead * 1e6);
+    log::info("  dispatch  {} node(s): {} chunks from node pools, {} batches into them, {} requests to the coordinator{}",
+              s.nodes, s.counter_ops, s.refills, s.requests,
+              s.nodes > 1 ? (s.threaded ? " (its own thread on rank 0)" : " (answered by rank 0 between tasks)") : "");
+    if (s.retried > 0) log::info("  retries   {} extra attempt(s)", s.retried);
     log::info("  balance   efficiency {} (task time / ranks x wall); busy per rank: {}", percent(s.efficiency), busy);
     for (const auto& line : v.lines) log::info("  {}", line);
 
@@ -323,6 +412,11 @@ int main(int argc, char** argv) {
       rep.metric("busy_per_rank", s.busy);
       rep.metric("tasks_per_rank", s.tasks_per_rank);
       rep.metric("counter_ops", s.counter_ops);
+      rep.metric("coordinator_requests", s.requests);
+      rep.metric("pool_refills", s.refills);
+      rep.metric("retried_attempts", s.retried);
+      rep.metric("coordinator_thread", s.threaded);
+      rep.parameter("retries", o.retries);
       for (auto it = v.metrics.begin(); it != v.metrics.end(); ++it) rep.metric(it.key(), it.value());
       rep.set_run({{"ranks", world.size()}, {"nodes", env.num_nodes()}, {"threads", mpi::Environment::max_threads()}});
       rep.set_verified(verified);

@@ -137,4 +137,28 @@ bad 1 "mandelbrot larger than memory" --kernel mandelbrot --width 1000000 --heig
 bad 1 "factorial larger than memory" --kernel factorial --range 1:100000000000000 -o "$WORK/bad.h5"
 bad 2 "unwritable output" --kernel noop --count 10 -o /proc/no/such/dir/out.h5
 bad 2 "resume from a journal that is not there" --commands "$WORK/slow.txt" --resume "$WORK/nothing" -o "$WORK/bad.h5"
+printf 'a\t1\nb\t2\nc\n' >"$WORK/ragged.tsv"
+printf 'a\t1\nb\t2\n' >"$WORK/params.tsv"
+touch_cmd="touch $WORK/ran-{#}"
+bad 2 "argument row of the wrong width" --template "$touch_cmd {1}" --args "$WORK/ragged.tsv" -o "$WORK/bad.h5"
+grep -q "line 3: 1 column(s), expected 2" <<<"$OUT" && ok "the width error names the line and the widths" || fail "width error: $OUT"
+bad 2 "template naming a column beyond the table" --template "$touch_cmd {7}" --args "$WORK/params.tsv" -o "$WORK/bad.h5"
+bad 1 "unknown placeholder" --template "$touch_cmd {x}" --args "$WORK/params.tsv" -o "$WORK/bad.h5"
+bad 2 "unreadable deadline" --template "$touch_cmd" --args "$WORK/params.tsv" --deadline tomorrow -o "$WORK/bad.h5"
+bad 1 "negative retry count" --template "$touch_cmd" --args "$WORK/params.tsv" --retries -1 -o "$WORK/bad.h5"
+compgen -G "$WORK/ran-*" >/dev/null && fail "a command ran although the input was bad" || ok "no command ran on bad input"
+
+# --- template, retries and the task's identity ---------------------------------------------------
+printf '%s\t%s\n' "x y" 1 "it's" 2 z 3 >"$WORK/args.tsv"
+expect_rc 0 "template with retries" mpi 2 "$B" --template \
+  'echo [{1}] "$TESSERA_TASK_ID/$TESSERA_TASK_ATTEMPT@$TESSERA_NODE:$TESSERA_TASK_CPUS"; test $TESSERA_TASK_ATTEMPT -ge {2}' \
+  --args "$WORK/args.tsv" --retries 2 --retry-delay 0 -o "$WORK/tpl.h5" --no-progress
+expect_contains "^VERIFIED$" "every task passed on its last attempt"
+[[ $(h5col "$WORK/tpl.h5" /results/tasks/attempts) == "1,2,3" ]] && ok "attempts 1,2,3 recorded" || fail "attempts: $(h5col "$WORK/tpl.h5" /results/tasks/attempts)"
+h5dump -d /results/tasks/output "$WORK/tpl.h5" >"$WORK/tpl.dump"
+grep -q "\[x y\] 0/1@$(hostname)" "$WORK/tpl.dump" && grep -q "\[it's\] 1/2@" "$WORK/tpl.dump" && grep -q '\[z\] 2/3@' "$WORK/tpl.dump" \
+  && ok "values quoted, task id, attempt and node in the environment" || { cat "$WORK/tpl.dump"; fail "template outputs"; }
+expect_rc 1 "retries exhausted" mpi 1 "$B" --template 'exit {2}' --args "$WORK/args.tsv" --retries 1 --retry-delay 0 \
+  -o "$WORK/tpl2.h5" --no-progress
+expect_contains "FAILED \(3 of 3 tasks failed" "the failures are counted once per task"
 finish

@@ -122,7 +122,7 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
 
   comm_.barrier();
   const double t0 = wtime();
-  double last_report = t0, busy = 0, max_task = 0;
+  double last_report = t0, busy = 0, max_task = 0, retry_wait = 0;
   std::int64_t retried = 0;
 
   auto progress_now = [&](bool final_call) {
@@ -181,7 +181,10 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
           break;
         }
         ++retried;
-        if (opt_.retry_delay > 0) ::usleep(static_cast<useconds_t>(opt_.retry_delay * 1e6));
+        if (opt_.retry_delay > 0) {
+          ::usleep(static_cast<useconds_t>(opt_.retry_delay * 1e6));
+          retry_wait += opt_.retry_delay;
+        }
       }
       if (retry_held) {
         held = true;
@@ -223,7 +226,7 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
   const std::int64_t nlocal = static_cast<std::int64_t>(local_.size());
   s.run = comm_.sum(nlocal);
   s.task_time = comm_.sum(busy);
-  const double overhead = comm_.sum(std::max(0.0, mine - busy));
+  const double overhead = comm_.sum(std::max(0.0, mine - busy - retry_wait));
   s.counter_ops = comm_.sum(disp.takes());
   s.requests = comm_.sum(disp.requests());
   s.refills = comm_.sum(disp.refills());
