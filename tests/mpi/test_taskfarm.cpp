@@ -75,8 +75,12 @@ TEST(Dispatcher, HandsOutEveryIndexOnceOnOneNodeAndAcrossNodes) {
         for (Range r = d.next(); !r.empty(); r = d.next()) {
           ASSERT_GE(r.first, 0);
           ASSERT_LE(r.last, m);
-          if (sc.kind == Schedule::dynamic) EXPECT_LE(r.size(), sc.chunk);
-          if (sc.kind == Schedule::guided) EXPECT_GE(r.size(), std::min<std::int64_t>(sc.min_chunk, m - r.first));
+          if (sc.kind == Schedule::dynamic) {
+            EXPECT_LE(r.size(), sc.chunk);
+          }
+          if (sc.kind == Schedule::guided) {
+            EXPECT_GE(r.size(), std::min<std::int64_t>(sc.min_chunk, m - r.first));
+          }
           biggest = std::max(biggest, r.size());
           for (std::int64_t i = r.first; i < r.last; ++i) ++hits[static_cast<std::size_t>(i)];
           mine += r.size();
@@ -92,10 +96,16 @@ TEST(Dispatcher, HandsOutEveryIndexOnceOnOneNodeAndAcrossNodes) {
         EXPECT_EQ(d.nodes(), expect_nodes);
         // other nodes asked the coordinator; the coordinator's node never does
         const std::int64_t asked = w.sum(d.requests());
-        if (sc.kind != Schedule::static_blocks && expect_nodes > 1) EXPECT_GT(asked, 0);
-        if (expect_nodes == 1 || sc.kind == Schedule::static_blocks) EXPECT_EQ(asked, 0);
+        if (sc.kind != Schedule::static_blocks && expect_nodes > 1) {
+          EXPECT_GT(asked, 0);
+        }
+        if (expect_nodes == 1 || sc.kind == Schedule::static_blocks) {
+          EXPECT_EQ(asked, 0);
+        }
         // guided: big chunks first, not all of size 1
-        if (sc.kind == Schedule::guided && w.size() <= 4) EXPECT_GT(w.max(biggest), 1);
+        if (sc.kind == Schedule::guided && w.size() <= 4) {
+          EXPECT_GT(w.max(biggest), 1);
+        }
       }
     }
   }
@@ -432,4 +442,87 @@ TEST(TaskFarm, ProgressReachesTheTotalOnRankZero) {
   } else {
     EXPECT_EQ(calls, 0);
   }
+}
+
+// A deadline: no task starts that would not end before it (less the margin), running tasks end,
+// the rest is held back unrecorded; a resume from the journal runs exactly the held-back tasks.
+// A failed attempt whose retry would not fit is journaled as a pending retry and the resume goes
+// on with attempt 2 instead of starting again from 1.
+TEST(TaskFarm, DeadlineHoldsBackWhatWouldNotFinishAndTheResumeRunsIt) {
+  const mpi::Comm w = mpi::Comm::world();
+  const std::string j = scratch("deadline-journal");
+  const std::int64_t n = 20 * w.size();  // 1 s of work per rank: far beyond the deadline
+  const double task_s = 0.05;
+  std::vector<int> attempt_seen(static_cast<std::size_t>(n), 0);
+  auto task = [&](const TaskContext& c) {
+    ::usleep(static_cast<useconds_t>(task_s * 1e6));
+    attempt_seen[static_cast<std::size_t>(c.id)] = c.attempt;
+    TaskResult r;
+    r.result = c.id;
+    if (c.id == 5 && c.attempt == 1) r.status = TaskStatus::failed;  // needs its retry
+    return r;
+  };
+  FarmOptions opt;
+  opt.schedule.kind = Schedule::dynamic;
+  opt.journal = j;
+  opt.retries = 1;
+  opt.retry_delay = 0.3;  // task 5's retry never fits before the first deadline
+  opt.deadline_margin = 0.05;
+  const double start = w.bcast_value(unix_now());
+  opt.deadline = start + 0.35;
+  TaskFarm first(w, opt);
+  const auto s1 = first.run(n, input_of, TaskFarm::ContextTaskFn(task));
+  EXPECT_GT(s1.held_back, 0);
+  EXPECT_EQ(s1.run + s1.held_back, n);
+  EXPECT_TRUE(s1.stopped_by_deadline());
+  for (const auto& r : first.local_records()) {
+    // started in time: it could end before deadline - margin by the longest task known then
+    EXPECT_NE(r.id, 5) << "task 5 failed and its retry did not fit: it must not be recorded as final";
+  }
+  // the resume, without a deadline, runs exactly the tasks held back
+  FarmOptions again = opt;
+  again.deadline = 0;
+  again.resume_from = j;
+  again.retry_delay = 0;
+  TaskFarm second(w, again);
+  std::fill(attempt_seen.begin(), attempt_seen.end(), 0);
+  const auto s2 = second.run(n, input_of, TaskFarm::ContextTaskFn(task));
+  EXPECT_EQ(s2.held_back, 0);
+  EXPECT_EQ(s2.resumed, s1.run);
+  EXPECT_EQ(s2.run, n - s1.run);
+  EXPECT_EQ(s2.failed, 0);
+  const auto all = second.gather();
+  EXPECT_TRUE(complete_and_ordered(w, all, n));
+  if (w.is_root()) {
+    EXPECT_EQ(all[5].attempts, 2) << "the held-back retry went on from attempt 2";
+    EXPECT_TRUE(all[5].ok());
+  }
+  // task 5's only run in the resume was its second attempt
+  std::vector<int> seen(attempt_seen.size());
+  MPI_Allreduce(attempt_seen.data(), seen.data(), static_cast<int>(n), MPI_INT, MPI_MAX, w.get());
+  EXPECT_EQ(seen[5], 2);
+}
+
+TEST(TaskFarm, RetriesRunAFailedTaskAgainAndRecordItsAttempts) {
+  const mpi::Comm w = mpi::Comm::world();
+  FarmOptions opt;
+  opt.retries = 2;
+  TaskFarm farm(w, opt);
+  const auto s = farm.run(12, input_of, TaskFarm::ContextTaskFn([](const TaskContext& c) {
+    TaskResult r;
+    // task k succeeds on attempt (k % 4) + 1; attempts beyond 3 are not allowed
+    if (c.attempt < static_cast<int>(c.id % 4) + 1) r.status = TaskStatus::failed;
+    return r;
+  }));
+  const auto all = farm.gather();
+  EXPECT_TRUE(complete_and_ordered(w, all, 12));
+  if (w.is_root()) {
+    for (const auto& r : all) {
+      const int need = static_cast<int>(r.id % 4) + 1;
+      EXPECT_EQ(r.attempts, std::min(need, 3)) << "task " << r.id;
+      EXPECT_EQ(r.ok(), need <= 3) << "task " << r.id;
+    }
+  }
+  EXPECT_EQ(s.failed, 3);  // ids 3, 7, 11 need a 4th attempt
+  EXPECT_EQ(s.retried, 3 * (1 + 2 + 2));
 }

@@ -112,7 +112,9 @@ Dispatcher::~Dispatcher() {
 std::int64_t Dispatcher::chunk_for(std::int64_t pool_left, std::int64_t global_left) const {
   if (sched_.kind == Schedule::dynamic) return std::min(std::max<std::int64_t>(1, sched_.chunk), pool_left);
   const std::int64_t c = guided_chunk(pool_left + global_left, comm_.size(), sched_.guided_k, sched_.min_chunk);
-  return std::max<std::int64_t>(1, std::min(c, pool_left));
+  // never leave a remnant smaller than the smallest chunk behind in the pool
+  if (pool_left - c < std::max<std::int64_t>(1, sched_.min_chunk)) return pool_left;
+  return std::max<std::int64_t>(1, c);
 }
 
 Range Dispatcher::claim_global(std::int64_t node_ranks) {
@@ -125,7 +127,10 @@ Range Dispatcher::claim_global(std::int64_t node_ranks) {
     const std::int64_t left = m_ - cur;
     if (left <= 0) return {m_, m_};
     const auto share = static_cast<std::int64_t>(static_cast<double>(left) * per + 0.999999);
-    const std::int64_t size = std::min(left, std::max(unit * node_ranks, share));
+    // whole chunks, so that a pool never ends in a piece smaller than a chunk (but at the very end)
+    std::int64_t size = std::max(unit * node_ranks, (share + unit - 1) / unit * unit);
+    if (left - size < unit) size = left;
+    size = std::min(left, size);
     if (next.compare_exchange_weak(cur, cur + size, std::memory_order_acq_rel)) return {cur, cur + size};
   }
 }
@@ -143,7 +148,6 @@ Range Dispatcher::next() {
   if (sched_.kind == Schedule::static_blocks) {
     if (static_taken_) return {};
     static_taken_ = true;
-    ++takes_;
     return static_block(m_, comm_.rank(), comm_.size());
   }
   PoolLock lock(&shm_->mutex);

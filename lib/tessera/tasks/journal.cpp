@@ -119,10 +119,14 @@ JournalContents read_journals(const std::string& prefix) {
         c.records.push_back(std::move(*rec));
         continue;
       }
-      // A task retried after a failure has several records: the successful one wins.
+      // A task retried after a failure has several records: a final one wins over a pending
+      // retry, a successful one over a failed one, and among pending ones the latest attempt.
       ++c.duplicates;
       TaskRecord& kept = c.records[it->second];
-      if (!kept.ok() && rec->ok()) kept = std::move(*rec);
+      auto rank_of = [](const TaskRecord& r) { return r.retry_pending ? 0 : r.ok() ? 2 : 1; };
+      if (rank_of(*rec) > rank_of(kept) || (rank_of(*rec) == rank_of(kept) && rec->retry_pending &&
+                                            rec->attempts > kept.attempts))
+        kept = std::move(*rec);
     }
   }
   return c;

@@ -4,7 +4,8 @@
 // to_json_line), flushed to the kernel after every line (and fsync'ed when asked), so a killed
 // rank or job loses no finished result. A resume reads every PREFIX.rank* file, whatever the rank
 // count that wrote them, skips torn lines (a record cut by the kill) and keeps one record per task
-// id: the first successful one, or else the first one.
+// id: the first successful one, else the first failed one, else (a retry the deadline held back)
+// the pending record of the latest attempt.
 #pragma once
 #include <cstdio>
 #include <string>

@@ -38,6 +38,7 @@ TaskFarm::TaskFarm(const mpi::Comm& comm, FarmOptions options) : comm_(comm), op
 
 std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn& input) {
   resumed_.clear();
+  pending_attempts_.clear();
   journal_max_duration_ = 0;
   std::vector<std::int64_t> ids;
   if (opt_.resume_from.empty()) return ids;
@@ -55,6 +56,10 @@ std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn&
       if (r.input != now)
         throw UsageError("journal '" + opt_.resume_from + "' does not match the task list: task " +
                          std::to_string(r.id) + " was '" + r.input + "', now '" + now + "'");
+      if (r.retry_pending) {  // not finished: it runs again, its attempts counted on
+        pending_attempts_.emplace_back(r.id, r.attempts);
+        continue;
+      }
       if (opt_.retry_failed && !r.ok()) continue;
       resumed_.push_back(std::move(r));
     }
@@ -65,6 +70,14 @@ std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn&
   auto count = comm_.bcast_value(static_cast<long long>(ids.size()));
   ids.resize(static_cast<std::size_t>(count));
   if (count > 0) comm_.bcast(ids.data(), static_cast<int>(count));
+  // attempts already made of tasks whose retry the deadline held back: id, attempts pairs
+  std::vector<std::int64_t> flat;
+  for (const auto& [id, a] : pending_attempts_) flat.insert(flat.end(), {id, a});
+  const auto np = comm_.bcast_value(static_cast<long long>(flat.size()));
+  flat.resize(static_cast<std::size_t>(np));
+  if (np > 0) comm_.bcast(flat.data(), static_cast<int>(np));
+  prior_attempts_.clear();
+  for (std::size_t i = 0; i + 1 < flat.size(); i += 2) prior_attempts_[flat[i]] = static_cast<int>(flat[i + 1]);
   return ids;
 }
 
@@ -158,7 +171,10 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
       rec.node = host_;
       TaskResult res;
       bool retry_held = false;
-      for (int attempt = 1;; ++attempt) {
+      const auto prior = prior_attempts_.find(rec.id);
+      const int first_attempt = prior == prior_attempts_.end() ? 1 : prior->second + 1;
+      const int last_attempt = prior == prior_attempts_.end() ? 1 + opt_.retries : std::max(first_attempt, 1 + opt_.retries);
+      for (int attempt = first_attempt;; ++attempt) {
         const double ts = wtime();
         rec.start = ts - t0;
         try {
@@ -173,9 +189,9 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
         busy += rec.duration;
         max_task = std::max(max_task, rec.duration);
         longest = std::max(longest, rec.duration);
-        if (res.status == TaskStatus::ok || attempt > opt_.retries) break;
-        // Another run, unless the deadline would cut it: then the task is held back whole
-        // (not recorded, its retries unspent) and runs again after the requeue.
+        if (res.status == TaskStatus::ok || attempt >= last_attempt) break;
+        // Another run, unless the deadline would cut it: then this attempt is journaled as a
+        // pending retry, and the resume after the requeue goes on with the next attempt.
         if (!fits(opt_.retry_delay)) {
           retry_held = true;
           break;
@@ -187,6 +203,12 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
         }
       }
       if (retry_held) {
+        TaskRecord pending = rec;
+        pending.status = res.status;
+        pending.exit_code = res.exit_code;
+        pending.output = clip_output(res.output, opt_.output_limit);
+        pending.retry_pending = true;
+        journal.append(pending);
         held = true;
         break;
       }

@@ -22,11 +22,15 @@
 // With a deadline (the end of the allocation) a rank stops taking tasks that would not finish
 // before it, less a margin: the expected duration is the longest task seen so far on this rank or
 // in the resumed journal. Tasks it holds back are not run and not recorded (a resume runs them);
-// running tasks are never cut short, and no retry is spent on a task the deadline holds back.
+// running tasks are never cut short, and no retry is spent on a task the deadline holds back: a
+// failed attempt whose retry would not fit is journaled as a pending retry, and the resume goes on
+// with the next attempt.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "tessera/mpi/comm.hpp"
@@ -135,6 +139,8 @@ class TaskFarm {
   FarmOptions opt_;
   std::string host_;
   double journal_max_duration_ = 0;
+  std::vector<std::pair<std::int64_t, int>> pending_attempts_;  // rank 0: from the journal
+  std::unordered_map<std::int64_t, int> prior_attempts_;        // every rank: id -> attempts made
   std::vector<TaskRecord> local_, resumed_;
 };
 

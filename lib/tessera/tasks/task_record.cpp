@@ -27,6 +27,7 @@ std::string to_json_line(const TaskRecord& r) {
                       {"start", r.start},    {"duration", r.duration}, {"status", to_string(r.status)},
                       {"exit_code", r.exit_code}, {"output", r.output}, {"result", r.result},
                       {"node", r.node},      {"attempts", r.attempts}};
+  if (r.retry_pending) j["retry_pending"] = true;
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -49,6 +50,7 @@ std::optional<TaskRecord> from_json_line(const std::string& line) {
     // absent in journals written before they were recorded
     r.node = j.value("node", std::string());
     r.attempts = j.value("attempts", 1);
+    r.retry_pending = j.value("retry_pending", false);
     if (r.attempts < 1) return std::nullopt;
     return r;
   } catch (const nlohmann::json::exception&) {

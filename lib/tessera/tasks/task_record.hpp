@@ -36,6 +36,9 @@ struct TaskRecord {
   std::string output;
   std::int64_t result = 0;
   bool resumed = false;     // taken from a journal, not run by this run
+  // Journal only: this attempt failed and the task has retries left, but the deadline held the
+  // next attempt back. Not a finished task: a resume runs it again, counting on from `attempts`.
+  bool retry_pending = false;
 
   bool ok() const { return status == TaskStatus::ok; }
 };
