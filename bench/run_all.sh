@@ -5,7 +5,7 @@
 # (ratios against targets, machine, versions, date) and PNG plots.
 #
 #   BUILD_DIR=build/default bench/run_all.sh            # all
-#   BENCHES="heat taskfarm" bench/run_all.sh            # some
+#   BENCHES="heat taskfarm" bench/run_all.sh            # some (cluster: the emulated nodes, root)
 #   REPS=7 bench/run_all.sh
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +21,7 @@ TESSERA_EXTRA_PACKAGES="python3-dask python3-h5py python3-matplotlib parallel li
 
 mkdir -p "$ROOT/bench/results"
 status=0
-for name in ${BENCHES:-mapblocks heat matmul taskfarm}; do
+for name in ${BENCHES:-mapblocks heat matmul taskfarm cluster}; do
   script=$ROOT/bench/$name/run.sh
   [[ -x $script ]] || { echo "== $name: no $script"; continue; }
   echo "== $name ($(date -u +%H:%M:%S))"

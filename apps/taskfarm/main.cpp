@@ -366,6 +366,9 @@ int main(int argc, char** argv) {
     log::info("  dispatch  {} node(s): {} chunks from node pools, {} batches into them, {} requests to the coordinator{}",
               s.nodes, s.counter_ops, s.refills, s.requests,
               s.nodes > 1 ? (s.threaded ? " (its own thread on rank 0)" : " (answered by rank 0 between tasks)") : "");
+    if (s.requests > 0)
+      log::info("  requests  {:.1f} us round trip on average; the coordinator spent {:.2f} us on each of {} messages",
+                s.request_latency * 1e6, s.service_time * 1e6, s.served);
     if (s.retried > 0) log::info("  retries   {} extra attempt(s)", s.retried);
     log::info("  balance   efficiency {} (task time / ranks x wall); busy per rank: {}", percent(s.efficiency), busy);
     for (const auto& line : v.lines) log::info("  {}", line);
@@ -414,6 +417,9 @@ int main(int argc, char** argv) {
       rep.metric("counter_ops", s.counter_ops);
       rep.metric("coordinator_requests", s.requests);
       rep.metric("pool_refills", s.refills);
+      rep.metric("request_latency_us", s.request_latency * 1e6);
+      rep.metric("coordinator_messages", s.served);
+      rep.metric("coordinator_service_us", s.service_time * 1e6);
       rep.metric("retried_attempts", s.retried);
       rep.metric("coordinator_thread", s.threaded);
       rep.parameter("retries", o.retries);

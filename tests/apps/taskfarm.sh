@@ -161,4 +161,10 @@ grep -q "\[x y\] 0/1@$(hostname)" "$WORK/tpl.dump" && grep -q "\[it's\] 1/2@" "$
 expect_rc 1 "retries exhausted" mpi 1 "$B" --template 'exit {2}' --args "$WORK/args.tsv" --retries 1 --retry-delay 0 \
   -o "$WORK/tpl2.h5" --no-progress
 expect_contains "FAILED \(3 of 3 tasks failed" "the failures are counted once per task"
+
+# --- a command that crashes (SIGSEGV) or is OOM-killed (SIGKILL) is a failed record, not a crash --
+printf 'echo before\nkill -SEGV $$\nkill -KILL $$\necho after\n' >"$WORK/crash.txt"
+expect_rc 0 "crashing commands" mpi 2 "$B" --commands "$WORK/crash.txt" --allow-failures -o "$WORK/crash.h5" --no-progress
+[[ $(h5col "$WORK/crash.h5" /results/tasks/exit_code) == "0,139,137,0" ]] && ok "segfault 139 and SIGKILL 137 recorded, the farm went on" \
+  || fail "crash exit codes: $(h5col "$WORK/crash.h5" /results/tasks/exit_code)"
 finish

@@ -137,8 +137,10 @@ Range Dispatcher::claim_global(std::int64_t node_ranks) {
 
 Range Dispatcher::request_batch() {
   std::int64_t msg[4] = {msg_request, node_.size(), 0, 0}, reply[4] = {0, 0, 0, 0};
+  const double t0 = wtime();
   TESSERA_MPI_CHECK(MPI_Send(msg, 4, MPI_INT64_T, 0, tag_to_coordinator, coord_.get()));
   TESSERA_MPI_CHECK(MPI_Recv(reply, 4, MPI_INT64_T, 0, tag_reply, coord_.get(), MPI_STATUS_IGNORE));
+  request_s_ += wtime() - t0;
   ++requests_;
   shm_->global_left = reply[2];
   return {reply[0], reply[1]};
@@ -179,6 +181,15 @@ Range Dispatcher::next() {
 }
 
 void Dispatcher::serve_one(const std::int64_t msg[4], int source) {
+  const double t0 = wtime();
+  struct Account {  // the service time of this message, however it ends
+    Dispatcher* d;
+    double t0;
+    ~Account() {
+      d->served_.fetch_add(1, std::memory_order_relaxed);
+      d->serve_ns_.fetch_add(static_cast<std::int64_t>((wtime() - t0) * 1e9), std::memory_order_relaxed);
+    }
+  } account{this, t0};
   if (msg[0] == msg_request) {
     const Range b = claim_global(std::max<std::int64_t>(1, msg[1]));
     const std::int64_t reply[4] = {b.first, b.last, m_ - home_->global_next.load(std::memory_order_relaxed), 0};
@@ -289,6 +300,10 @@ void Dispatcher::finish(const std::function<void()>& on_wait) {
     if (thread_.joinable()) {
       stop_ = true;
       thread_.join();
+    }
+    if (pending_ != MPI_REQUEST_NULL) {  // unthreaded: the receive posted for the next message
+      MPI_Cancel(&pending_);
+      MPI_Wait(&pending_, MPI_STATUS_IGNORE);
     }
   }
   if (home_ != nullptr) {

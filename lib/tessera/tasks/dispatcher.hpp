@@ -84,6 +84,10 @@ class Dispatcher {
   std::int64_t takes() const { return takes_; }          // chunks this rank took
   std::int64_t requests() const { return requests_; }    // batches this rank asked the coordinator for
   std::int64_t refills() const { return refills_; }      // batches this rank put into its node's pool
+  double request_seconds() const { return request_s_; }  // time this rank waited for replies
+  // Rank 0: messages the coordinator served and the time it spent serving them (not polling).
+  std::int64_t served() const { return served_.load(); }
+  double serve_seconds() const { return serve_ns_.load() * 1e-9; }
 
   struct Shared;  // the node's shared memory (defined in the .cpp)
 
@@ -108,6 +112,8 @@ class Dispatcher {
   MPI_Request pending_ = MPI_REQUEST_NULL;  // rank 0, unthreaded: the posted receive
   std::int64_t inbox_[4] = {0, 0, 0, 0};
   std::int64_t takes_ = 0, requests_ = 0, refills_ = 0;
+  double request_s_ = 0;
+  std::atomic<std::int64_t> served_{0}, serve_ns_{0};
   std::int64_t unsent_done_ = 0, unsent_failed_ = 0;
   std::int64_t final_done_ = 0, final_failed_ = 0, final_dispatched_ = 0;
   int final_finished_ = 0;

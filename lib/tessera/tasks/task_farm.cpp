@@ -252,6 +252,10 @@ FarmSummary TaskFarm::run(std::int64_t n, const InputFn& input, const ContextTas
   s.counter_ops = comm_.sum(disp.takes());
   s.requests = comm_.sum(disp.requests());
   s.refills = comm_.sum(disp.refills());
+  const double waited = comm_.sum(disp.request_seconds());
+  s.request_latency = s.requests > 0 ? waited / static_cast<double>(s.requests) : 0;
+  s.served = comm_.bcast_value(disp.served());
+  s.service_time = comm_.bcast_value(s.served > 0 ? disp.serve_seconds() / static_cast<double>(s.served) : 0.0);
   s.nodes = disp.nodes();
   s.threaded = disp.threaded();
   s.retried = comm_.sum(retried);

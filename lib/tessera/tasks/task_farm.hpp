@@ -84,6 +84,9 @@ struct FarmSummary {
   std::int64_t counter_ops = 0; // chunks taken from the node pools, all ranks
   std::int64_t requests = 0;    // batches asked of the coordinator from other nodes, all ranks
   std::int64_t refills = 0;     // batches put into node pools, all ranks
+  double request_latency = 0;   // seconds: mean wait of a request to the coordinator (round trip)
+  std::int64_t served = 0;      // messages the coordinator served (requests and progress)
+  double service_time = 0;      // seconds: mean time the coordinator spent on one message
   int nodes = 1;                // nodes (shared-memory domains) of the communicator
   bool threaded = true;         // the coordinator ran in a thread of its own
   std::int64_t held_back = 0;   // tasks not run because of the deadline (0 without one)

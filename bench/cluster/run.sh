@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench/cluster/run.sh: heat and matmul on the emulated cluster (jobs/local/start-cluster.sh)
+# against one node, in one run, as ratios: 2 ranks on one node (shared memory, this machine without
+# namespaces) against 2 ranks on 2 emulated nodes of one CPU each (TCP over veth), time ratio
+# two-node / one-node. Then bench/taskfarm/cluster.sh (the task farm across nodes). Root needed.
+#
+# The emulated network is veth pairs and a bridge inside one kernel: its latency and bandwidth are
+# those of memory copies, not of a fabric. Never read these figures as a model of InfiniBand or of
+# Ethernet between real hosts; they show what the software adds, measured against itself.
+#
+# Usage: bench/cluster/run.sh [BUILD_DIR]   (env: REPS=3, OUT=bench/results/cluster.json)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-${BUILD_DIR:-$ROOT/build/default}}
+BIN=$BUILD/bin
+REPS=${REPS:-3}
+OUT=${OUT:-$ROOT/bench/results/cluster.json}
+[[ -x $BIN/tessera-taskfarm ]] || { echo "no $BIN/tessera-taskfarm: build first" >&2; exit 2; }
+[[ $(id -u) -eq 0 ]] || { echo "bench/cluster needs root (the emulated cluster)" >&2; exit 2; }
+export TESSERA_CLUSTER_BASE=${TESSERA_BENCH_CLUSTER_BASE:-/var/tmp/tessera-bench-cluster}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+WORK=$(mktemp -d /var/tmp/tessera-bench-cluster-work.XXXXXX)
+START=$ROOT/jobs/local/start-cluster.sh STOP=$ROOT/jobs/local/stop-cluster.sh
+cleanup() { "$STOP" --quiet || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+cd "$WORK"
+now() { date +%s.%N; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+echo "cluster benchmark: $REPS repetitions, $(nproc) CPUs, load $(load)"
+LOAD_BEFORE=$(load)
+
+# --- 1. heat and matmul: one node against two --------------------------------------------------------
+"$STOP" --quiet || true
+"$START" --nodes 2 --no-slurm >/dev/null
+# shellcheck source=/dev/null
+source "$TESSERA_CLUSTER_BASE/env.sh"
+heat=("$BIN/tessera-heat" --n 2048 --steps 200 --quiet)
+mm=("$BIN/tessera-matmul" --m 2048 --n 2048 --k 2048 --reps 3 --quiet)
+: >pair.tsv
+for rep in $(seq 1 "$REPS"); do
+  for prog in heat mm; do
+    declare -n cmd=$prog
+    mpirun -np 2 --bind-to core "${cmd[@]}" --report "$prog-1n-$rep.json" >/dev/null
+    tessera-cluster-mpirun -np 2 --map-by node --bind-to none "${cmd[@]}" --report "$prog-2n-$rep.json" >/dev/null
+  done
+  echo "  heat and matmul rep $rep done"
+done
+"$STOP" --quiet
+
+python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(nproc)" <<'PY'
+import json, statistics, sys, datetime, platform
+work, out, reps, load0, load1, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+def rep(name): return json.load(open(f"{work}/{name}.json"))
+def med(xs): return statistics.median(xs)
+r = {"date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), "cpus": ncpu, "reps": reps,
+     "load_before": float(load0), "load_after": float(load1), "host": platform.node(),
+     "note": "emulated nodes: veth and a bridge in one kernel; not a model of a real fabric"}
+for prog, key in (("heat", "seconds_per_step"), ("mm", "time_s")):
+    def metric(j):
+        m = j["metrics"]
+        for k in (key, "time_seconds", "wall_seconds", "median_seconds"):
+            if k in m: return m[k]
+        raise KeyError(f"{prog}: none of the time metrics in {sorted(m)}")
+    one = med([metric(rep(f"{prog}-1n-{i}")) for i in range(1, reps + 1)])
+    two = med([metric(rep(f"{prog}-2n-{i}")) for i in range(1, reps + 1)])
+    r[f"{prog}_one_node_s"] = one
+    r[f"{prog}_two_nodes_s"] = two
+    r[f"{prog}_two_over_one"] = two / one
+json.dump(r, open(out, "w"), indent=1, sort_keys=True)
+print(json.dumps(r, indent=1, sort_keys=True))
+PY
+
+"$ROOT/bench/taskfarm/cluster.sh" "$BUILD"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# bench/taskfarm/cluster.sh: tessera-taskfarm on 3 emulated nodes (jobs/local/start-cluster.sh)
+# and on one node (this machine, no namespaces), in one run. Root and namespaces needed. Targets:
+#      - dynamic efficiency on the imbalanced (off-axis) Mandelbrot;            target >= 0.95
+#      - 3 x 8 `sleep 0.25` commands on 3 ranks: every node busy while tasks wait; target >= 0.90
+#      - dispatch overhead of no-op tasks;              targets <= 50 us across nodes, <= 2 us on one
+#      - 5000 x `true` across nodes against `xargs -P` over the same CPUs on one node; target >= 1
+#
+# The emulated network is veth pairs and a bridge inside one kernel: its latency and bandwidth are
+# those of memory copies, not of a fabric. Never read these figures as a model of InfiniBand or of
+# Ethernet between real hosts; they show what the software adds, measured against itself.
+#
+# Usage: bench/taskfarm/cluster.sh [BUILD_DIR]   (env: REPS=3, OUT=bench/results/taskfarm_cluster.json)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${1:-${BUILD_DIR:-$ROOT/build/default}}
+BIN=$BUILD/bin
+REPS=${REPS:-3}
+OUT=${TF_OUT:-$ROOT/bench/results/taskfarm_cluster.json}
+[[ -x $BIN/tessera-taskfarm ]] || { echo "no $BIN/tessera-taskfarm: build first" >&2; exit 2; }
+[[ $(id -u) -eq 0 ]] || { echo "bench/cluster needs root (the emulated cluster)" >&2; exit 2; }
+export TESSERA_CLUSTER_BASE=${TESSERA_BENCH_CLUSTER_BASE:-/var/tmp/tessera-bench-cluster}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+WORK=$(mktemp -d /var/tmp/tessera-bench-taskfarm-work.XXXXXX)
+START=$ROOT/jobs/local/start-cluster.sh STOP=$ROOT/jobs/local/stop-cluster.sh
+cleanup() { "$STOP" --quiet || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+cd "$WORK"
+now() { date +%s.%N; }
+load() { cut -d' ' -f1 /proc/loadavg; }
+echo "task farm across nodes: $REPS repetitions, $(nproc) CPUs, load $(load)"
+LOAD_BEFORE=$(load)
+
+# --- the task farm on 3 nodes and on one -----------------------------------------------------------
+"$STOP" --quiet || true
+"$START" --nodes 3 --no-slurm >/dev/null
+# shellcheck source=/dev/null
+source "$TESSERA_CLUSTER_BASE/env.sh"
+three=(tessera-cluster-mpirun -np 3 --map-by node --bind-to none)
+one=(mpirun -np 3 --oversubscribe --bind-to none)
+for i in $(seq 1 24); do echo "sleep 0.25"; done >sleep.txt
+for i in $(seq 1 5000); do echo true; done >true.txt
+: >shell.tsv
+for rep in $(seq 1 "$REPS"); do
+  for where in three one; do
+    declare -n run=$where
+    "${run[@]}" "$BIN/tessera-taskfarm" --kernel mandelbrot --width 2048 --height 2048 --center=-0.75,0.1 --span 0.5 \
+      --schedule dynamic --no-progress -q --report "mandel-$where-$rep.json"
+    "${run[@]}" "$BIN/tessera-taskfarm" --kernel noop --count 200000 --schedule dynamic --no-progress -q \
+      --report "noop-$where-$rep.json"
+    "${run[@]}" "$BIN/tessera-taskfarm" --commands sleep.txt --schedule dynamic --no-progress -q \
+      --report "sleep-$where-$rep.json"
+  done
+  t0=$(now)
+  "${three[@]}" "$BIN/tessera-taskfarm" --commands true.txt --schedule dynamic --no-progress -q --report "true-$rep.json"
+  t1=$(now)
+  tr '\n' '\0' <true.txt | xargs -0 -P "$(nproc)" -n 1 sh -c
+  t2=$(now)
+  echo -e "$t0\t$t1\t$t2" >>shell.tsv
+  echo "  task farm rep $rep done"
+done
+
+python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(nproc)" <<'PY'
+import json, statistics, sys, datetime, platform
+work, out, reps, load0, load1, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+def rep(name): return json.load(open(f"{work}/{name}.json"))
+def med(xs): return statistics.median(xs)
+r = {"date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), "cpus": ncpu, "reps": reps,
+     "load_before": float(load0), "load_after": float(load1), "host": platform.node(),
+     "note": "emulated nodes: veth and a bridge in one kernel; not a model of a real fabric"}
+tf = {}
+for where in ("three", "one"):
+    mandel = [rep(f"mandel-{where}-{i}")["metrics"] for i in range(1, reps + 1)]
+    noop = [rep(f"noop-{where}-{i}")["metrics"] for i in range(1, reps + 1)]
+    sleep = [rep(f"sleep-{where}-{i}")["metrics"] for i in range(1, reps + 1)]
+    tf[where] = {
+        "mandelbrot_dynamic_efficiency": med([m["efficiency"] for m in mandel]),
+        "dispatch_overhead_us": med([m["dispatch_overhead_us"] for m in noop]),
+        "sleep_min_busy": med([min(m["busy_per_rank"]) for m in sleep]),
+        "coordinator_requests_noop": med([m["coordinator_requests"] for m in noop]),
+        "coordinator_service_us": med([m["coordinator_service_us"] for m in noop + mandel]),
+        "request_latency_us": med([m["request_latency_us"] for m in noop + mandel]),
+    }
+rows = [l.split("\t") for l in open(f"{work}/shell.tsv").read().split("\n") if l]
+farm = med([float(b) - float(a) for a, b, _ in rows])
+xargs = med([float(c) - float(b) for _, b, c in rows])
+tf["true_5000_farm_3nodes_s"] = farm
+tf["true_5000_xargs_one_node_s"] = xargs
+tf["true_5000_farm_over_xargs_speed"] = xargs / farm
+r["taskfarm"] = tf
+r["targets"] = {
+    "mandelbrot_dynamic_efficiency_3nodes>=0.95": tf["three"]["mandelbrot_dynamic_efficiency"] >= 0.95,
+    "sleep_every_node_busy>=0.90": tf["three"]["sleep_min_busy"] >= 0.90,
+    "dispatch_us_3nodes<=50": tf["three"]["dispatch_overhead_us"] <= 50,
+    "dispatch_us_one_node<=2": tf["one"]["dispatch_overhead_us"] <= 2,
+    "true_5000_vs_xargs>=1": tf["true_5000_farm_over_xargs_speed"] >= 1,
+}
+json.dump(r, open(out, "w"), indent=1, sort_keys=True)
+print(json.dumps(r, indent=1, sort_keys=True))
+PY
