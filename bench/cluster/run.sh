@@ -26,7 +26,7 @@ trap cleanup EXIT
 cd "$WORK"
 now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-echo "cluster benchmark: $REPS repetitions, $(nproc) CPUs, load $(load)"
+echo "cluster benchmark: $REPS repetitions, $(getconf _NPROCESSORS_ONLN) CPUs, load $(load)"
 LOAD_BEFORE=$(load)
 
 # --- 1. heat and matmul: one node against two --------------------------------------------------------
@@ -47,7 +47,7 @@ for rep in $(seq 1 "$REPS"); do
 done
 "$STOP" --quiet
 
-python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(nproc)" <<'PY'
+python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(getconf _NPROCESSORS_ONLN)" <<'PY'
 import json, statistics, sys, datetime, platform
 work, out, reps, load0, load1, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
 def rep(name): return json.load(open(f"{work}/{name}.json"))
@@ -55,7 +55,7 @@ def med(xs): return statistics.median(xs)
 r = {"date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), "cpus": ncpu, "reps": reps,
      "load_before": float(load0), "load_after": float(load1), "host": platform.node(),
      "note": "emulated nodes: veth and a bridge in one kernel; not a model of a real fabric"}
-for prog, key in (("heat", "seconds_per_step"), ("mm", "time_s")):
+for prog, key in (("heat", "median_step_seconds"), ("mm", "time_s")):
     def metric(j):
         m = j["metrics"]
         for k in (key, "time_seconds", "wall_seconds", "median_seconds"):

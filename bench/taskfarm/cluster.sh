@@ -28,7 +28,7 @@ trap cleanup EXIT
 cd "$WORK"
 now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-echo "task farm across nodes: $REPS repetitions, $(nproc) CPUs, load $(load)"
+echo "task farm across nodes: $REPS repetitions, $(getconf _NPROCESSORS_ONLN) CPUs, load $(load)"
 LOAD_BEFORE=$(load)
 
 # --- the task farm on 3 nodes and on one -----------------------------------------------------------
@@ -54,13 +54,13 @@ for rep in $(seq 1 "$REPS"); do
   t0=$(now)
   "${three[@]}" "$BIN/tessera-taskfarm" --commands true.txt --schedule dynamic --no-progress -q --report "true-$rep.json"
   t1=$(now)
-  tr '\n' '\0' <true.txt | xargs -0 -P "$(nproc)" -n 1 sh -c
+  tr '\n' '\0' <true.txt | xargs -0 -P "$(getconf _NPROCESSORS_ONLN)" -n 1 sh -c
   t2=$(now)
   echo -e "$t0\t$t1\t$t2" >>shell.tsv
   echo "  task farm rep $rep done"
 done
 
-python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(nproc)" <<'PY'
+python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(getconf _NPROCESSORS_ONLN)" <<'PY'
 import json, statistics, sys, datetime, platform
 work, out, reps, load0, load1, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
 def rep(name): return json.load(open(f"{work}/{name}.json"))

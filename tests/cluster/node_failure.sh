@@ -25,6 +25,19 @@ watch_end() {
   echo "$(date +%s.%N) $t0" | awk '{printf "%.1f\n", $1 - $2}'
 }
 
+# lose_node3 WHAT PID OUT: SIGKILL node3 while the run PID (on node1..node3, output in OUT) is
+# going; it must end within 30 s, non-zero, with a message that names node3.
+lose_node3() {
+  local what=$1 job=$2 out=$3 took rc=0
+  kill_node node3
+  took=$(watch_end "$job" 30) || { cat "$out"; fail "$what: the job did not end within 30 s of node3's death"; }
+  wait "$job" || rc=$?
+  cat "$out"
+  echo "$what: ended $took s after node3 was killed (exit $rc)"
+  [[ $rc -ne 0 ]] || fail "$what: exit 0 although a node died"
+  grep -q node3 "$out" || fail "$what: the message does not name the lost node"
+}
+
 # --- heat with checkpoints ------------------------------------------------------------------------------
 heat=("$BIN/tessera-heat" --n 400 --steps 3000 --norms-every 50)
 run_on node1:2 2 300 ref.out "${heat[@]}" -o ref.h5 || { cat ref.out; fail "uninterrupted heat run failed"; }
@@ -39,13 +52,7 @@ for ((i = 0; i < 600; i++)); do
 done
 [[ $(compgen -G "ck/heat-*.h5" | wc -l) -ge 2 ]] || { cat heat.out; fail "heat: fewer than 2 checkpoints before the kill"; }
 kill -0 $job 2>/dev/null || { cat heat.out; fail "heat: the run ended before the node could be killed (make it longer)"; }
-kill_node node3
-took=$(watch_end $job 30) || { cat heat.out; fail "heat: the job did not end within 30 s of node3's death"; }
-rc=0; wait $job || rc=$?
-cat heat.out
-echo "heat: ended $took s after node3 was killed (exit $rc)"
-[[ $rc -ne 0 ]] || fail "heat: exit 0 although a node died"
-grep -q 'node3' heat.out || fail "heat: the message does not name the lost node"
+lose_node3 heat $job heat.out
 [[ ! -e heat.h5 ]] || fail "heat: a file appeared at the final output name"
 newest=$(compgen -G "ck/heat-*.h5" | sort | tail -n 1)
 echo "newest checkpoint: $newest"
@@ -70,12 +77,6 @@ for ((i = 0; i < 3000; i++)); do
   sleep 0.01
 done
 [[ $hit -eq 1 ]] || { cat mb.out; fail "mapblocks: never saw the output being written"; }
-kill_node node3
-took=$(watch_end $job 30) || { cat mb.out; fail "mapblocks: the job did not end within 30 s of node3's death"; }
-rc=0; wait $job || rc=$?
-cat mb.out
-echo "mapblocks: ended $took s after node3 was killed during the write (exit $rc)"
-[[ $rc -ne 0 ]] || fail "mapblocks: exit 0 although a node died"
-grep -q node3 mb.out || fail "mapblocks: the message does not name the lost node"
+lose_node3 "mapblocks (during the write)" $job mb.out
 [[ ! -e big.h5 ]] || fail "mapblocks: a file appeared at the final output name"
 echo "cluster.node_failure: heat and mapblocks survive a node loss without a false output; heat restarts bitwise"

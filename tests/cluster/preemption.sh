@@ -16,12 +16,7 @@ run_on node1:4 4 300 ref.out "$BIN/tessera-heat" --n $N --steps $STEPS -o ref.h5
 export HEAT_N=$N HEAT_STEPS=$STEPS HEAT_CKPT_EVERY=$EVERY HEAT_CKPT_DIR=$WORK/ckpt HEAT_OUTPUT=$WORK/heat.h5
 submit --nodes=2 --ntasks-per-node=2 -o heat.out "$TESSERA_SOURCE_DIR/jobs/heat.sbatch"
 jid=$JOB_ID
-for ((i = 0; i < 1200; i++)); do
-  compgen -G "$WORK/ckpt/heat-*.h5" >/dev/null && break
-  sleep 0.05
-done
-compgen -G "$WORK/ckpt/heat-*.h5" >/dev/null || { cat heat.out; fail "no checkpoint after 60 s"; }
-scancel --signal=USR1 --batch "$jid" || fail "could not signal job $jid"
+preempt_at_checkpoint "$jid" "$WORK/ckpt" || { cat heat.out; exit 1; }
 # the job requeues itself and waits (cred_expire) before it may start again: move it to 3 nodes
 moved=0
 for ((i = 0; i < 300; i++)); do

@@ -18,12 +18,7 @@ timeout 300 mpirun -np 2 --oversubscribe "$TESSERA_BIN/tessera-heat" --n $N --st
 export HEAT_N=$N HEAT_STEPS=$STEPS HEAT_CKPT_EVERY=$EVERY HEAT_CKPT_DIR=$WORK/ckpt HEAT_OUTPUT=$WORK/heat.h5
 submit --time=1 --signal=B:USR1@45 -o heat.out "$TESSERA_SOURCE_DIR/jobs/heat.sbatch"
 jid=$JOB_ID
-for ((i = 0; i < 600; i++)); do
-  compgen -G "$WORK/ckpt/heat-*.h5" >/dev/null && break
-  sleep 0.1
-done
-compgen -G "$WORK/ckpt/heat-*.h5" >/dev/null || { cat heat.out; fail "no checkpoint after 60 s"; }
-scancel --signal=USR1 --batch "$jid" || fail "could not signal job $jid"
+preempt_at_checkpoint "$jid" "$WORK/ckpt" || { cat heat.out; exit 1; }
 wait_done "$jid" 240
 cat heat.out
 expect_state "$jid" COMPLETED

@@ -113,6 +113,18 @@ run_on() {
   timeout "$t" tessera-cluster-mpirun --oversubscribe --bind-to none --host "$hosts" -np "$np" "$@" >"$out" 2>&1
 }
 
+# preempt_at_checkpoint JOB_ID DIR: once the job has written a checkpoint heat-*.h5 into DIR
+# (within 60 s), send it the preemption signal now (Slurm's --signal=B:USR1 comes only every ~30 s).
+preempt_at_checkpoint() {
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    compgen -G "$2/heat-*.h5" >/dev/null && break
+    sleep 0.05
+  done
+  compgen -G "$2/heat-*.h5" >/dev/null || fail "job $1: no checkpoint in $2 after 60 s"
+  scancel --signal=USR1 --batch "$1" || fail "could not signal job $1"
+}
+
 # kill_node NODE: SIGKILL every process of NODE (jobs/local/kill-node.sh).
 kill_node() { "$TESSERA_SOURCE_DIR/jobs/local/kill-node.sh" "$1" KILL; }
 

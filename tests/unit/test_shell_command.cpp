@@ -111,3 +111,35 @@ TEST(ShellCommand, ABackgroundChildHoldingThePipeDoesNotBlockCompletion) {
   EXPECT_NE(r.output.find("started"), std::string::npos);
   EXPECT_TRUE(no_children());
 }
+
+// Plain words run without /bin/sh; anything a shell would interpret goes through it.
+TEST(ShellCommand, SimpleCommandsAreRecognisedAndEverythingElseGoesToTheShell) {
+  EXPECT_EQ(simple_command_words("true"), (std::vector<std::string>{"true"}));
+  EXPECT_EQ(simple_command_words("  prog --in a.dat  --out /x/y.h5 "),
+            (std::vector<std::string>{"prog", "--in", "a.dat", "--out", "/x/y.h5"}));
+  for (const char* shellish : {"echo $HOME", "a | b", "a && b", "a; b", "a > f", "a < f", "ls *.h5", "echo 'x'",
+                               "echo \"x\"", "echo `x`", "X=1 prog", "exit 3", "cd /tmp", "if true", "a\nb",
+                               "echo ~", "prog # comment", "(a)", "a\tb", ""}) {
+    EXPECT_TRUE(simple_command_words(shellish).empty()) << "'" << shellish << "' must go through the shell";
+  }
+}
+
+// Started directly or through the shell, a command behaves the same: output, exit code, signals,
+// a program not on PATH (the shell's 127 and message), and the environment it is given.
+TEST(ShellCommand, DirectAndShellStartsBehaveAlike) {
+  for (bool direct : {true, false}) {
+    SCOPED_TRACE(direct ? "direct" : "through /bin/sh");
+    ShellOptions opt;
+    opt.direct_simple = direct;
+    opt.env = {{"TESSERA_X", "42"}};
+    EXPECT_EQ(run_shell_command("echo a  b", 0, opt).output, "a b\n");
+    EXPECT_EQ(run_shell_command("false", 0, opt).exit_code, 1);
+    EXPECT_EQ(run_shell_command("printenv TESSERA_X", 0, opt).output, "42\n");
+    const auto missing = run_shell_command("no_such_prog_tessera_xyz --flag", 0, opt);
+    EXPECT_EQ(missing.exit_code, 127);
+    EXPECT_NE(missing.output.find("no_such_prog_tessera_xyz"), std::string::npos);
+    const auto dir = run_shell_command("/etc", 0, opt);  // not a program: the shell says so
+    EXPECT_EQ(dir.exit_code, 126);
+  }
+  EXPECT_TRUE(no_children());
+}

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,31 @@ struct SpawnSetup {
 
 }  // namespace
 
+std::vector<std::string> simple_command_words(const std::string& command) {
+  // Characters that give a shell something to do; a command without any is plain words.
+  static const std::string special = "\"'\\$`|&;<>()*?[]{}~#!=\n\r\t%^";
+  if (command.find_first_of(special) != std::string::npos) return {};
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < command.size()) {
+    while (i < command.size() && command[i] == ' ') ++i;
+    if (i == command.size()) break;
+    const std::size_t end = command.find(' ', i);
+    words.push_back(command.substr(i, end == std::string::npos ? std::string::npos : end - i));
+    i = end == std::string::npos ? command.size() : end;
+  }
+  if (words.empty()) return {};
+  // Keywords and builtins that only a shell knows (or that must act on the shell itself).
+  static const char* shell_only[] = {"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case",
+                                     "esac", "function", "select", "time", "cd", "exit", "export", "unset", "set",
+                                     "source", ".", "eval", "exec", "alias", "unalias", "ulimit", "umask", "wait",
+                                     "read", "trap", "shift", "return", "break", "continue", "readonly", "local",
+                                     "type", "command", "hash", "jobs", "fg", "bg", "times", "getopts", ":"};
+  for (const char* k : shell_only)
+    if (words.front() == k) return {};
+  return words;
+}
+
 TaskResult run_shell_command(const std::string& command, std::int64_t task_id, const ShellOptions& opt) {
   const bool to_files = !opt.log_dir.empty();
   int pipe_fd[2] = {-1, -1};
@@ -140,16 +166,45 @@ TaskResult run_shell_command(const std::string& command, std::int64_t task_id, c
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   std::string sh = opt.shell, dash_c = "-c", cmd = command;
-  char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
+  char* sh_argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
 
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, sh.c_str(), &s.actions, &s.attr, argv, envp.data());
+  int rc = ENOENT;
+  std::vector<std::string> words = opt.direct_simple ? simple_command_words(command) : std::vector<std::string>{};
+  if (!words.empty()) {
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    // PATH as the command will see it (opt.env may set it)
+    std::string path = "/usr/local/bin:/usr/bin:/bin";
+    for (const auto& e : env)
+      if (e.compare(0, 5, "PATH=") == 0) path = e.substr(5);
+    std::string exe;
+    if (words.front().find('/') != std::string::npos) {
+      exe = words.front();
+    } else {
+      std::size_t start = 0;
+      while (exe.empty() && start <= path.size()) {
+        const std::size_t colon = path.find(':', start);
+        const std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        const std::string cand = (dir.empty() ? std::string(".") : dir) + "/" + words.front();
+        if (::access(cand.c_str(), X_OK) == 0) exe = cand;
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+      }
+    }
+    // not found or not runnable: the shell says so (exit 127 and its message), as it would have
+    if (!exe.empty()) rc = posix_spawn(&pid, exe.c_str(), &s.actions, &s.attr, argv.data(), envp.data());
+  }
+  if (rc != 0) rc = posix_spawn(&pid, sh.c_str(), &s.actions, &s.attr, sh_argv, envp.data());
   if (!to_files) ::close(pipe_fd[1]);
   if (rc != 0) {
     if (!to_files) ::close(pipe_fd[0]);
     return not_started(std::strerror(rc));
   }
 
+  // A pidfd (Linux 5.3+) to wait for the exit without polling; the older kernels back off instead.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   Capture cap{{}, opt.capture_limit};
   bool eof = to_files;
   if (!eof) ::fcntl(pipe_fd[0], F_SETFL, ::fcntl(pipe_fd[0], F_GETFL) | O_NONBLOCK);
@@ -178,7 +233,12 @@ TaskResult run_shell_command(const std::string& command, std::int64_t task_id, c
     double wait = 0.01;
     if (opt.timeout > 0 && !timed_out) wait = std::min(wait, t0 + opt.timeout - now);
     if (timed_out && !killed) wait = std::min(wait, kill_at - now);
-    if (!eof) {
+    if (pidfd >= 0) {
+      // The child's pidfd becomes readable when it exits: sleep on it (and the output) at once.
+      pollfd p[2] = {{pidfd, POLLIN, 0}, {eof ? -1 : pipe_fd[0], POLLIN, 0}};
+      const int ms = std::max(0, static_cast<int>(wait * 1000.0 + 0.5));
+      if (::poll(p, 2, ms) > 0 && !eof && (p[1].revents & (POLLIN | POLLHUP)) && !cap.read_some(pipe_fd[0])) eof = true;
+    } else if (!eof) {
       pollfd p{pipe_fd[0], POLLIN, 0};
       const int ms = std::max(0, static_cast<int>(wait * 1000.0 + 0.5));
       if (::poll(&p, 1, ms) > 0 && !cap.read_some(pipe_fd[0])) eof = true;
@@ -188,6 +248,7 @@ TaskResult run_shell_command(const std::string& command, std::int64_t task_id, c
       backoff = std::min(backoff * 2, 0.01);
     }
   }
+  if (pidfd >= 0) ::close(pidfd);
   if (timed_out) ::kill(-pid, SIGKILL);  // whatever the command started is gone too
   if (!eof) {
     cap.read_some(pipe_fd[0]);  // what is left (a background child may still hold the pipe: no wait)
