@@ -16,6 +16,7 @@ PACKAGES=(
   googletest libgtest-dev libbenchmark-dev
   libgmp-dev libpng-dev zlib1g-dev
   python3
+  iproute2 util-linux procps
 )
 # Extra packages named by the caller (e.g. the Slurm tests, the benchmarks).
 if [[ -n "${TESSERA_EXTRA_PACKAGES:-}" ]]; then

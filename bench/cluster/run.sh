@@ -66,6 +66,9 @@ for prog, key in (("heat", "median_step_seconds"), ("mm", "time_s")):
     r[f"{prog}_one_node_s"] = one
     r[f"{prog}_two_nodes_s"] = two
     r[f"{prog}_two_over_one"] = two / one
+r["ratios"] = {"heat_time_2nodes_tcp_over_1node_shm": r["heat_two_over_one"],
+               "matmul_time_2nodes_tcp_over_1node_shm": r["mm_two_over_one"]}
+r["bench"] = "cluster"
 json.dump(r, open(out, "w"), indent=1, sort_keys=True)
 print(json.dumps(r, indent=1, sort_keys=True))
 PY
