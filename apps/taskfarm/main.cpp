@@ -429,5 +429,5 @@ int main(int argc, char** argv) {
       if (world.is_root()) rep.write(o.common.report);
     }
     return !verified || failures_fatal ? 1 : 0;
-  }, mpi::ThreadLevel::multiple);
+  }, mpi::ThreadLevel::funneled, mpi::ThreadLevel::multiple);
 }

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: --gtest_shuffle is not supported under MPI (ranks must agree on the order)\n");
     return 2;
   }
-  tessera::mpi::Environment env(argc, argv, tessera::mpi::ThreadLevel::multiple);
+  tessera::mpi::Environment env(argc, argv, tessera::mpi::ThreadLevel::funneled, tessera::mpi::ThreadLevel::multiple);
   tessera::log::set_level(tessera::log::Level::quiet);
   tessera::testing::install_mpi_listener();
   int rc = RUN_ALL_TESTS();

@@ -59,8 +59,9 @@ double grace_seconds() {
 }
 }  // namespace
 
-Environment::Environment(int& argc, char**& argv, ThreadLevel required)
-    : world_(((void)init_mpi(argc, argv, required), MPI_COMM_WORLD)) {
+Environment::Environment(int& argc, char**& argv, ThreadLevel required, ThreadLevel wanted)
+    : world_(((void)init_mpi(argc, argv, static_cast<int>(wanted) > static_cast<int>(required) ? wanted : required),
+              MPI_COMM_WORLD)) {
   int provided = 0;
   MPI_Query_thread(&provided);
   provided_ = static_cast<ThreadLevel>(provided);
@@ -121,10 +122,10 @@ void Environment::fail(const std::string& message, int exit_code) {
 }
 
 int Environment::run(int argc, char** argv, const std::function<int(Environment&)>& body,
-                     ThreadLevel required) {
+                     ThreadLevel required, ThreadLevel wanted) {
   std::unique_ptr<Environment> env;
   try {
-    env = std::make_unique<Environment>(argc, argv, required);
+    env = std::make_unique<Environment>(argc, argv, required, wanted);
   } catch (const std::exception& e) {
     log::error("{}", e.what());
     MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::runtime));

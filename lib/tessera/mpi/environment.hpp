@@ -27,7 +27,11 @@ const char* to_string(ThreadLevel t);
 
 class Environment {
  public:
-  Environment(int& argc, char**& argv, ThreadLevel required = ThreadLevel::funneled);
+  // Asks MPI for max(required, wanted); fails unless at least `required` is provided. A program
+  // that can use more but works with less (the task farm's coordinator thread) says so by `wanted`
+  // and checks thread_level().
+  Environment(int& argc, char**& argv, ThreadLevel required = ThreadLevel::funneled,
+              ThreadLevel wanted = ThreadLevel::single);
   ~Environment();
   Environment(const Environment&) = delete;
   Environment& operator=(const Environment&) = delete;
@@ -48,7 +52,7 @@ class Environment {
 
   // The shared skeleton of every app: init, run body, map exceptions to exit codes, finalize.
   static int run(int argc, char** argv, const std::function<int(Environment&)>& body,
-                 ThreadLevel required = ThreadLevel::funneled);
+                 ThreadLevel required = ThreadLevel::funneled, ThreadLevel wanted = ThreadLevel::single);
 
   // Ends the job after an error on this rank (see the header comment). Never returns.
   [[noreturn]] void fail(const std::string& message, int exit_code);
