@@ -76,11 +76,21 @@ tessera_launch() {
   fi
 }
 
-# tessera_signal_app PID : pass SIGUSR1 to the ranks of a step started in the background with
-# tessera_launch. srun aborts the whole step when it is signalled itself, so under srun the signal
-# goes to the job's steps through Slurm (scancel without --batch leaves this shell alone); mpirun
-# forwards SIGUSR1 to its ranks.
+# tessera_signal_app PID [STARTED] : pass SIGUSR1 to the ranks of a step started in the background
+# with tessera_launch. srun aborts the whole step when it is signalled itself, so under srun the
+# signal goes to the job's steps through Slurm (scancel without --batch leaves this shell alone);
+# mpirun forwards SIGUSR1 to its ranks. STARTED is $SECONDS when the step was launched: a signal
+# that comes in the first TESSERA_SIGNAL_GRACE seconds (default 5) is held until then, because a
+# rank still loading, before it has installed its handler, would be killed by it instead of
+# checkpointing (seen: Slurm's timed signal arriving as a requeued job starts).
 tessera_signal_app() {
+  if [[ -n "${2:-}" ]]; then
+    local hold=$(( ${TESSERA_SIGNAL_GRACE:-5} - (SECONDS - $2) ))
+    if (( hold > 0 )); then
+      echo "holding the signal ${hold} s until the ranks are up"
+      sleep "$hold"
+    fi
+  fi
   if [[ -n "${SLURM_JOB_ID:-}" && "${TESSERA_LAUNCHER:-srun}" == srun ]]; then
     scancel --signal=USR1 "$SLURM_JOB_ID"
   else
