@@ -9,7 +9,7 @@ source "$TESSERA_SOURCE_DIR/tests/support/cluster.sh"
 cluster_up
 cd "$WORK" || exit 3
 export TESSERA_HOME=$TESSERA_SOURCE_DIR TESSERA_BIN=$TESSERA_BUILD_DIR/bin TESSERA_OUT=$WORK/out
-N=512 STEPS=20000 EVERY=500
+N=512 STEPS=6000 EVERY=500
 # the signal is sent once a checkpoint exists, so the ranks are up: no need to hold it back
 export TESSERA_SIGNAL_GRACE=0
 
