@@ -35,7 +35,7 @@ lose_node3() {
   cat "$out"
   echo "$what: ended $took s after node3 was killed (exit $rc)"
   [[ $rc -ne 0 ]] || fail "$what: exit 0 although a node died"
-  grep -q node3 "$out" || fail "$what: the message does not name the lost node"
+  grep -qE "(on node|Peer host:) +node3" "$out" || fail "$what: the message does not name the lost node"
 }
 
 # --- heat with checkpoints ------------------------------------------------------------------------------
