@@ -13,25 +13,10 @@
 # Ethernet between real hosts; they show what the software adds, measured against itself.
 #
 # Usage: bench/taskfarm/cluster.sh [BUILD_DIR]   (env: REPS=3, OUT=bench/results/taskfarm_cluster.json)
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-${BUILD_DIR:-$ROOT/build/default}}
-BIN=$BUILD/bin
-REPS=${REPS:-3}
+NAME=bench/taskfarm/cluster
+# shellcheck source=bench/cluster/common.sh
+source "$(dirname "$0")/../cluster/common.sh"
 OUT=${TF_OUT:-$ROOT/bench/results/taskfarm_cluster.json}
-[[ -x $BIN/tessera-taskfarm ]] || { echo "no $BIN/tessera-taskfarm: build first" >&2; exit 2; }
-[[ $(id -u) -eq 0 ]] || { echo "bench/cluster needs root (the emulated cluster)" >&2; exit 2; }
-export TESSERA_CLUSTER_BASE=${TESSERA_BENCH_CLUSTER_BASE:-/var/tmp/tessera-bench-cluster}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-WORK=$(mktemp -d /var/tmp/tessera-bench-taskfarm-work.XXXXXX)
-START=$ROOT/jobs/local/start-cluster.sh STOP=$ROOT/jobs/local/stop-cluster.sh
-cleanup() { "$STOP" --quiet || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-cd "$WORK"
-now() { date +%s.%N; }
-load() { cut -d' ' -f1 /proc/loadavg; }
-echo "task farm across nodes: $REPS repetitions, $(getconf _NPROCESSORS_ONLN) CPUs, load $(load)"
-LOAD_BEFORE=$(load)
 
 # --- the task farm on 3 nodes and on one -----------------------------------------------------------
 "$STOP" --quiet || true
