@@ -51,14 +51,11 @@ for rep in $(seq 1 "$REPS"); do
   echo "  task farm rep $rep done"
 done
 
-python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(getconf _NPROCESSORS_ONLN)" <<'PY'
-import json, statistics, sys, datetime, platform
-work, out, reps, load0, load1, ncpu = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
-def rep(name): return json.load(open(f"{work}/{name}.json"))
-def med(xs): return statistics.median(xs)
-r = {"date_utc": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), "cpus": ncpu, "reps": reps,
-     "load_before": float(load0), "load_after": float(load1), "host": platform.node(),
-     "note": "emulated nodes: veth and a bridge in one kernel; not a model of a real fabric"}
+python3 - "$WORK" "$OUT" "$REPS" "$LOAD_BEFORE" "$(load)" "$(getconf _NPROCESSORS_ONLN)" "$ROOT/bench/cluster" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[7])
+import results
+work, out, reps, rep, med, r = results.start()
 tf = {}
 for where in ("three", "one"):
     mandel = [rep(f"mandel-{where}-{i}")["metrics"] for i in range(1, reps + 1)]
