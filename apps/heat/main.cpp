@@ -273,6 +273,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
     if (preempted) break;
   }
   progress.done();
+  stop_vote.finish();
   const std::int64_t ran = solver.step_count() - first_step;
 
   // ---- figures (slowest rank for times; worst rank for overlap) ----------------------------------

@@ -91,6 +91,14 @@ std::string write_checkpoint(const std::string& dir, const HeatSolver& s, const 
   const auto& comm = u.comm();
   const std::string path = io::checkpoint_path(dir, checkpoint_prefix, s.step_count());
   const std::uint64_t sum = tessera::array::bitwise_checksum(u);
+  // One checksum per block of the writing layout, so a restart names the damaged part.
+  const auto& L = u.layout();
+  std::vector<tessera::Box> blocks;
+  for (int r = 0; r < comm.size(); ++r) blocks.push_back(L.box_of(r));
+  const auto block_sums = tessera::array::bitwise_block_checksums(u, blocks);
+  std::vector<std::int64_t> lo, hi;
+  for (const auto& b : blocks)
+    for (int d = 0; d < b.ndims; ++d) lo.push_back(b.lo[d]), hi.push_back(b.hi[d]);
   io::OutputFile out(comm, path);
   io::write_provenance(out.file(), prov);
   io::write_attr(out.file(), "/", "kind", "checkpoint");
@@ -98,38 +106,90 @@ std::string write_checkpoint(const std::string& dir, const HeatSolver& s, const 
   write_parameters(out.file(), s.problem(), s.step_count(), s.time(), sum);
   write_field(out.file(), "/fields/u", u, s.step_count(), s.time());
   write_history(out.file(), h);
+  io::write_vector(out.file(), "/checksums/block_lo", lo);
+  io::write_vector(out.file(), "/checksums/block_hi", hi);
+  io::write_vector(out.file(), "/checksums/block_sum", block_sums);
+  io::write_attr(out.file(), "/checksums", "description",
+                 "per block of the writing layout: lower and upper (exclusive) global index, dims values per "
+                 "block; block_sum: sum mod 2^64 of splitmix64(bits(u) ^ splitmix64(linear index)) over the block");
   out.commit();
   return path;
 }
 
 namespace {
-std::string resolve(const std::string& spec) {
+// The checkpoint `spec` names (a file, or a directory's newest) and the one before it.
+std::pair<std::string, std::string> resolve(const std::string& spec) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(spec, ec)) return spec;
-  const auto all = io::list_checkpoints(spec, checkpoint_prefix);
-  if (all.empty()) throw UsageError("--restart '" + spec + "': no checkpoint " + checkpoint_prefix + "-<step>.h5 in this directory");
-  return all.back().path;
+  const bool dir = std::filesystem::is_directory(spec, ec);
+  const std::string where = dir ? spec : std::filesystem::path(spec).parent_path().string();
+  const auto all = io::list_checkpoints(where, checkpoint_prefix);
+  if (dir && all.empty())
+    throw UsageError("--restart '" + spec + "': no checkpoint " + checkpoint_prefix + "-<step>.h5 in this directory");
+  const std::string path = dir ? all.back().path : spec;
+  std::string older;
+  for (const auto& c : all)
+    if (std::filesystem::equivalent(c.path, path, ec)) break;
+    else older = c.path;
+  return {path, older};
 }
 
-// Runs fn; a tessera::Error thrown on every rank becomes a UsageError naming the checkpoint.
+// Runs fn; a tessera::Error thrown on every rank becomes a UsageError naming the checkpoint (and
+// the next older one, to restart from instead).
 template <typename F>
-void as_bad_input(const std::string& path, F&& fn) {
+void as_bad_input(const std::string& path, const std::string& older, F&& fn) {
+  const std::string alt = older.empty() ? std::string("; there is no older checkpoint beside it")
+                                        : "; the next older checkpoint is '" + older + "'";
   try {
     fn();
   } catch (const UsageError& e) {
-    throw UsageError("cannot restart from '" + path + "': " + e.what());
+    throw UsageError("cannot restart from '" + path + "': " + e.what() + alt);
   } catch (const tessera::Error& e) {
-    throw UsageError("cannot restart from '" + path + "' (damaged or truncated?): " + e.what());
+    throw UsageError("cannot restart from '" + path + "' (damaged or truncated?): " + e.what() + alt);
   }
+}
+}  // namespace
+
+namespace {
+// Compares the per-block checksums the writer recorded with those of the field as read.
+void check_block_checksums(const io::File& f, const DistArray<double>& u) {
+  std::vector<std::int64_t> lo, hi;
+  std::vector<std::uint64_t> want;
+  const int nd = u.ndims();
+  if (!f.exists("/checksums/block_sum")) return;  // older checkpoints: the whole-field checksum still applies
+  u.comm().collective_check([&] {
+    lo = io::read_vector<std::int64_t>(f, "/checksums/block_lo");
+    hi = io::read_vector<std::int64_t>(f, "/checksums/block_hi");
+    want = io::read_vector<std::uint64_t>(f, "/checksums/block_sum");
+    if (lo.size() != hi.size() || lo.size() != want.size() * static_cast<size_t>(nd))
+      throw UsageError("the /checksums datasets have inconsistent lengths");
+  });
+  std::vector<tessera::Box> blocks;
+  for (size_t b = 0; b < want.size(); ++b) {
+    tessera::Extents l{0, 0, 0}, h{1, 1, 1};
+    for (int d = 0; d < nd; ++d) {
+      l[d] = lo[b * static_cast<size_t>(nd) + static_cast<size_t>(d)];
+      h[d] = hi[b * static_cast<size_t>(nd) + static_cast<size_t>(d)];
+    }
+    blocks.emplace_back(nd, l, h);
+  }
+  const auto got = tessera::array::bitwise_block_checksums(u, blocks);
+  for (size_t b = 0; b < want.size(); ++b)
+    if (got[b] != want[b])
+      throw UsageError("block " + std::to_string(b) + " " + blocks[b].to_string() + " has checksum " + hex(got[b]) +
+                       ", the file records " + hex(want[b]) + ": the checkpoint is corrupt");
 }
 }  // namespace
 
 CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::string& spec) {
   CheckpointInfo info;
-  std::string path;
-  comm.collective_check([&] { path = resolve(spec); });
+  std::pair<std::string, std::string> chosen;
+  comm.collective_check([&] {
+    if (comm.rank() == 0) chosen = resolve(spec);
+  });
+  const std::string path = comm.bcast_string(chosen.first);
   info.path = path;
-  as_bad_input(path, [&] {
+  info.next_older = comm.bcast_string(chosen.second);
+  as_bad_input(path, info.next_older, [&] {
     io::File f = io::File::open(comm, path, io::Mode::read);
     comm.collective_check([&] {
       const std::string app = io::has_attr(f, "/", "app") ? io::read_attr_string(f, "/", "app") : "";
@@ -146,6 +206,7 @@ CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::s
       info.checksum = std::stoull(io::read_attr_string(f, "/", "checksum"), nullptr, 16);
       if (info.step < 0) throw UsageError("negative step " + std::to_string(info.step));
     });
+    f.close();
   });
   return info;
 }
@@ -153,11 +214,13 @@ CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::s
 void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h) {
   auto& u = s.field();
   const auto& comm = u.comm();
-  as_bad_input(info.path, [&] {
+  as_bad_input(info.path, info.next_older, [&] {
     io::File f = io::File::open(comm, info.path, io::Mode::read);
     io::read_array(f, "/fields/u", u);
     History loaded;
     comm.collective_check([&] { loaded = read_history(f); });
+    check_block_checksums(f, u);
+    f.close();
     const std::uint64_t sum = tessera::array::bitwise_checksum(u);
     if (sum != info.checksum)
       throw UsageError("the field's checksum " + hex(sum) + " differs from the recorded " + hex(info.checksum) +

@@ -49,11 +49,15 @@ struct CheckpointInfo {
   std::int64_t step = 0;
   std::int64_t target_steps = 0;
   std::uint64_t checksum = 0;
+  // The checkpoint before this one in its directory ("" when none): named when this one is refused.
+  std::string next_older;
 };
-// `spec` is a checkpoint file or a directory (its newest checkpoint). Collective. Anything wrong
+// `spec` is a checkpoint file or a directory (its newest checkpoint, chosen by rank 0 for every
+// rank: on a network file system the ranks' listings may differ). Collective. Anything wrong
 // (missing, not HDF5, truncated, another app's file, missing attributes) is a UsageError (exit 2).
 CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::string& spec);
-// Loads the field into the solver (any rank count), checks its checksum, restores step and history.
+// Loads the field into the solver (any rank count), checks the checksum of every block the writer
+// recorded (/checksums) and of the whole field, restores step and history.
 // Collective; UsageError when the checkpoint does not match or is corrupt.
 void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h);
 

@@ -226,7 +226,10 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
   const bool verified = verdict.ok && repeatable;
   in_file.reset();
   input.reset();
-  if (!verified) file.reset();  // nothing appears under the output name
+  if (!verified && file) {  // nothing appears under the output name
+    file->discard();
+    file.reset();
+  }
 
   // ---- output (only for a verified result) ----
   double t_write = 0;

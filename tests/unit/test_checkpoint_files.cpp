@@ -23,7 +23,7 @@ TEST(CheckpointFiles, ListAndPrune) {
   stdfs::create_directories(dir);
   EXPECT_EQ(io::checkpoint_path(dir, "heat", 50), dir + "/heat-00000050.h5");
   for (int s : {10, 20, 30, 40, 50}) touch(io::checkpoint_path(dir, "heat", s));
-  touch(fs::temp_name_for(io::checkpoint_path(dir, "heat", 60)));  // a write in progress
+  touch(fs::temp_prefix_for(io::checkpoint_path(dir, "heat", 60)) + "node1-77-0abc.partial");  // a write in progress
   touch(dir + "/heat-notanumber.h5");
   touch(dir + "/other-00000070.h5");
   touch(dir + "/heat-00000080.txt");

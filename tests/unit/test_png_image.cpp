@@ -92,7 +92,7 @@ TEST(Png, WrittenImageReadsBackWithTheSameSizeAndPixels) {
   EXPECT_EQ(info.field_h, 80);
   const auto path = temp_file("gradient.png");
   io::write_png(path, img);
-  EXPECT_FALSE(fs::exists(fs::temp_name_for(path)));
+  EXPECT_TRUE(fs::temporaries_of(path).empty());
   const io::Image back = io::read_png(path);
   ASSERT_EQ(back.width, img.width);
   ASSERT_EQ(back.height, img.height);

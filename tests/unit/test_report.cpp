@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -40,9 +41,39 @@ TEST(Report, UnwritableDirectoryIsAUsageError) {
   EXPECT_THROW(r.write("/nonexistent-dir-xyz/m.json"), tessera::UsageError);
 }
 
-TEST(Fs, TempNameIsHiddenBesideTheTarget) {
-  EXPECT_EQ(tessera::fs::temp_name_for("out/a.h5"), "out/.a.h5.partial");
-  EXPECT_EQ(tessera::fs::temp_name_for("a.h5"), ".a.h5.partial");
+TEST(Fs, TemporariesAreHiddenBesideTheTargetUniqueAndExclusive) {
+  namespace fs = tessera::fs;
+  const std::string dir = ::testing::TempDir() + "tessera-fs-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string target = dir + "/a.h5";
+  EXPECT_EQ(fs::temp_prefix_for(target), dir + "/.a.h5.");
+  const std::string t1 = fs::create_temporary_for(target), t2 = fs::create_temporary_for(target);
+  EXPECT_NE(t1, t2) << "two writers of one name must never share a temporary";
+  EXPECT_EQ(t1.rfind(fs::temp_prefix_for(target), 0), 0u) << t1;
+  EXPECT_TRUE(fs::is_temporary_name(std::filesystem::path(t1).filename().string())) << t1;
+  EXPECT_TRUE(fs::exists(t1));
+  EXPECT_EQ(fs::temporaries_of(target), (std::vector<std::string>{std::min(t1, t2), std::max(t1, t2)}));
+  EXPECT_FALSE(fs::exists(target));
+  fs::commit(t1, target);
+  EXPECT_TRUE(fs::exists(target));
+  EXPECT_EQ(fs::temporaries_of(target), std::vector<std::string>{t2});
+  fs::remove_quietly(t2);
+  EXPECT_TRUE(fs::temporaries_of(target).empty());
+  EXPECT_THROW(fs::create_temporary_for(dir + "/no-such-dir/b.h5"), tessera::IoError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Fs, RegisteredTemporariesAreRemovedOnRequest) {
+  namespace fs = tessera::fs;
+  const std::string dir = ::testing::TempDir() + "tessera-fsreg-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string t = fs::create_temporary_for(dir + "/x.h5");
+  fs::register_temporary(t, dir + "/x.h5");
+  EXPECT_EQ(fs::registered_outputs(), std::vector<std::string>{dir + "/x.h5"});
+  fs::remove_registered_temporaries();
+  EXPECT_FALSE(fs::exists(t));
+  EXPECT_TRUE(fs::registered_outputs().empty());
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Version, LineNamesVersionAndHash) {

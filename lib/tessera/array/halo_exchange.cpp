@@ -5,6 +5,7 @@
 
 #include "tessera/core/error.hpp"
 #include "tessera/mpi/check.hpp"
+#include "tessera/mpi/requests.hpp"
 
 namespace tessera::array {
 
@@ -150,8 +151,14 @@ void HaloExchange::release() noexcept {
     faces_.clear();
     return;
   }
-  if (in_flight_ && !requests_.empty())
-    MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE);
+  // Never blocks (a destructor may run while another rank is gone): see mpi::drain_or_abandon.
+  if (in_flight_ && !requests_.empty() &&
+      !mpi::drain_or_abandon(requests_.data(), static_cast<int>(requests_.size()))) {
+    in_flight_ = false;
+    requests_.clear();
+    faces_.clear();  // the datatypes stay with the pending requests
+    return;
+  }
   in_flight_ = false;
   requests_.clear();
   for (auto& f : faces_) {

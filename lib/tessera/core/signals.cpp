@@ -4,6 +4,7 @@
 
 #include "tessera/core/error.hpp"
 #include "tessera/mpi/comm.hpp"
+#include "tessera/mpi/requests.hpp"
 
 namespace tessera::signals {
 namespace {
@@ -56,10 +57,14 @@ struct StopVote::Impl {
 StopVote::StopVote(const mpi::Comm& comm) : impl_(new Impl) { impl_->comm = comm.dup(); }
 
 StopVote::~StopVote() {
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (!finalized && impl_->req != MPI_REQUEST_NULL) MPI_Wait(&impl_->req, MPI_STATUS_IGNORE);
+  // Never blocks: a vote the other ranks never joined (this rank is unwinding an error) is
+  // abandoned with its buffers, which are then never freed.
+  if (impl_->req != MPI_REQUEST_NULL && !mpi::drain_or_abandon(&impl_->req, 1)) return;
   delete impl_;
+}
+
+void StopVote::finish() {
+  if (impl_->req != MPI_REQUEST_NULL) TESSERA_MPI_CHECK(MPI_Wait(&impl_->req, MPI_STATUS_IGNORE));
 }
 
 bool StopVote::poll() {

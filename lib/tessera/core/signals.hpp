@@ -64,7 +64,9 @@ int agreed_signal(const mpi::Comm& comm);
 class StopVote {
  public:
   explicit StopVote(const mpi::Comm& comm);
-  ~StopVote();  // completes the vote in flight
+  ~StopVote();  // never blocks (see mpi::drain_or_abandon); call finish() on the normal path
+  // Collective: completes the vote in flight.
+  void finish();
   StopVote(const StopVote&) = delete;
   StopVote& operator=(const StopVote&) = delete;
   // True when the vote completed now found a stop signal on some rank (then signal() names it).

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include "tessera/mpi/environment.hpp"
+
+#include <exception>
 #include <mutex>
 #include <sstream>
 
@@ -23,7 +26,10 @@ std::string hdf5_message() {
 
 void silence_hdf5_errors() {
   static std::once_flag once;
-  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+  std::call_once(once, [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    mpi::Environment::before_finalize([] { H5close(); });
+  });
 }
 
 hid_t check(hid_t id, const std::string& what) {
@@ -149,7 +155,30 @@ Handle File::open_dataset(const std::string& dataset_path) const {
   return make_dataset_handle(check(H5Dopen2(id(), dataset_path.c_str(), H5P_DEFAULT), "cannot open " + dataset_path));
 }
 
-void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush"); }
+File::~File() {
+  if (!file_.valid()) return;
+  if (parallel_ && std::uncaught_exceptions() > 0) abandon();
+  else file_.reset();
+}
+
+File& File::operator=(File&& o) noexcept {
+  if (this != &o) {
+    if (file_.valid() && parallel_ && std::uncaught_exceptions() > 0) abandon();
+    file_ = std::move(o.file_);
+    path_ = std::move(o.path_);
+    parallel_ = o.parallel_;
+    comm_ = std::move(o.comm_);
+  }
+  return *this;
+}
+
+void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "cannot flush '" + path_ + "'"); }
+
+void File::close() {
+  if (!file_.valid()) return;
+  const hid_t id = file_.release();
+  if (H5Fclose(id) < 0) throw IoError("cannot close '" + path_ + "': " + hdf5_message());
+}
 
 Handle transfer_plist(const File& f) {
   Handle p = make_plist_handle(check(H5Pcreate(H5P_DATASET_XFER), "H5Pcreate"));

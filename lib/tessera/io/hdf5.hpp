@@ -39,6 +39,9 @@ class Handle {
     if (id_ >= 0 && close_) close_(id_);
     id_ = H5I_INVALID_HID;
   }
+  // Gives the id up without closing it (a parallel file abandoned on an error path: closing it
+  // would be a collective call the other ranks may never make).
+  hid_t release() noexcept { return std::exchange(id_, H5I_INVALID_HID); }
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }
   bool valid() const { return id_ >= 0; }
@@ -80,9 +83,17 @@ std::string dtype_name(hid_t type);
 enum class Mode { read, read_write, create };
 
 // An HDF5 file. Parallel (MPI-IO, collective metadata) when given a communicator; serial otherwise.
+//
+// Closing a parallel file is collective: call close() on every rank. The destructor closes a file
+// that is still open only outside of stack unwinding; while an exception is in flight it abandons
+// the file instead (no collective call: the other ranks may be elsewhere, and the error policy of
+// mpi::Environment ends the job).
 class File {
  public:
   File() = default;
+  ~File();
+  File(File&&) noexcept = default;
+  File& operator=(File&&) noexcept;
   // Parallel open/create over `comm`: collective, every rank of comm must call.
   static File open(const mpi::Comm& comm, const std::string& path, Mode mode);
   // Serial open by one process (inspection tools, tests).
@@ -96,8 +107,13 @@ class File {
   // Creates the group and its parents if missing; returns it open.
   Handle require_group(const std::string& group_path) const;
   Handle open_dataset(const std::string& dataset_path) const;  // UsageError when missing
+  bool is_open() const { return file_.valid(); }
+  // H5Fflush (collective for parallel files); IoError naming the file on failure.
   void flush() const;
-  void close() { file_.reset(); }
+  // H5Fclose (collective for parallel files); IoError naming the file on failure. No-op if closed.
+  void close();
+  // Forgets the file without closing it (see the class comment). Not collective.
+  void abandon() noexcept { file_.release(); }
 
  private:
   Handle file_;

@@ -25,25 +25,45 @@ void write_provenance(const File& f, const Provenance& p) {
   write_attr(f, "/", "hdf5_version", std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));
 }
 
-OutputFile::OutputFile(const mpi::Comm& comm, std::string final_path)
-    : comm_(comm), final_(std::move(final_path)), temp_(fs::temp_name_for(final_)) {
+OutputFile::OutputFile(const mpi::Comm& comm, std::string final_path) : comm_(comm), final_(std::move(final_path)) {
   comm_.collective_check([&] { fs::check_writable(final_); });
-  file_ = File::open(comm_, temp_, Mode::create);
+  comm_.collective_check([&] {
+    if (comm_.rank() == 0) temp_ = fs::create_temporary_for(final_);
+  });
+  temp_ = comm_.bcast_string(temp_);
+  // Every rank registers it: whichever rank meets a fatal I/O error removes it before the job ends.
+  fs::register_temporary(temp_, final_);
+  try {
+    file_ = File::open(comm_, temp_, Mode::create);
+  } catch (...) {
+    forget();
+    throw;
+  }
 }
 
 OutputFile::~OutputFile() {
-  if (committed_) return;
-  file_.close();
-  // Not collective: rank 0 of the output removes the temporary (comm_.rank() needs no MPI call).
-  if (comm_.rank() == 0) fs::remove_quietly(temp_);
+  if (done_) return;
+  file_.abandon();
+  forget();
+}
+
+void OutputFile::forget() noexcept {
+  fs::remove_quietly(temp_);
+  fs::forget_temporary(temp_);
+  done_ = true;
 }
 
 void OutputFile::commit(bool sync) {
-  if (sync) file_.flush();
-  file_.close();
-  comm_.barrier();
   bool ok = true;
   std::string err;
+  try {
+    if (sync) file_.flush();
+    file_.close();
+  } catch (const std::exception& e) {
+    ok = false;
+    err = e.what();
+  }
+  comm_.agree(ok, "cannot write '" + final_ + "': " + err, static_cast<int>(ExitCode::runtime));
   if (comm_.rank() == 0) {
     try {
       fs::commit(temp_, final_);
@@ -53,7 +73,18 @@ void OutputFile::commit(bool sync) {
     }
   }
   comm_.agree(ok, err, static_cast<int>(ExitCode::runtime));
-  committed_ = true;
+  fs::forget_temporary(temp_);
+  committed_ = done_ = true;
+}
+
+void OutputFile::discard() {
+  try {
+    file_.close();
+  } catch (const std::exception&) {
+    // the file is being thrown away: a close error changes nothing
+  }
+  comm_.barrier();
+  forget();
 }
 
 }  // namespace tessera::io

@@ -1,8 +1,13 @@
 // tessera/io/output_file.hpp: a parallel HDF5 output that only appears under its name when complete.
 //
-// The file is created under a temporary name beside the target (fs::temp_name_for) and renamed by
-// commit(). If the object is destroyed without commit() (an exception, a failed verification),
-// the temporary is removed: a crash or an error never leaves a file that looks valid.
+// The file is created under a unique temporary name beside the target (fs::create_temporary_for:
+// rank 0 creates it exclusively and every rank opens that name), and renamed onto the target by
+// commit(), which first checks that flush and close succeeded on every rank. Two runs aimed at one
+// name therefore never share a file: each writes its own whole, and the last rename wins.
+//
+// Destroyed without commit() or discard() (an exception on this rank), it makes no collective call:
+// it abandons the HDF5 file (see io::File) and removes the temporary, so an error never leaves a
+// file that looks valid and never hangs the other ranks; mpi::Environment's policy ends the job.
 #pragma once
 #include <string>
 
@@ -37,14 +42,20 @@ class OutputFile {
   // data reach stable storage first (H5Fflush: MPI_File_sync, i.e. fsync), so that a crash never
   // leaves a file under the final name whose data are not on disk; sync=false only closes (the
   // data may still sit in the page cache when the name appears).
+  // Any rank failing to flush, close or rename makes every rank throw IoError (exit 3) naming the
+  // output; nothing appears under the final name then.
   void commit(bool sync = true);
+  // Collective: closes and removes the temporary (a result that failed verification). Nothing
+  // appears under the final name, and an existing file there is left as it was.
+  void discard();
   bool committed() const { return committed_; }
 
  private:
+  void forget() noexcept;
   mpi::Comm comm_;
   std::string final_, temp_;
   File file_;
-  bool committed_ = false;
+  bool committed_ = false, done_ = false;
 };
 
 }  // namespace tessera::io

@@ -205,7 +205,7 @@ Image render_field(const std::vector<double>& values, std::int64_t ny, std::int6
 
 void write_png(const std::string& path, const Image& img) {
   fs::check_writable(path);
-  const std::string tmp = fs::temp_name_for(path) + "." + std::to_string(::getpid());
+  const std::string tmp = fs::create_temporary_for(path);
   png_image pi;
   std::memset(&pi, 0, sizeof pi);
   pi.version = PNG_IMAGE_VERSION;
@@ -218,7 +218,12 @@ void write_png(const std::string& path, const Image& img) {
     fs::remove_quietly(tmp);
     throw IoError("cannot write PNG '" + path + "': " + msg);
   }
-  fs::commit(tmp, path);
+  try {
+    fs::commit(tmp, path);
+  } catch (...) {
+    fs::remove_quietly(tmp);
+    throw;
+  }
 }
 
 Image read_png(const std::string& path) {

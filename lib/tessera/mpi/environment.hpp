@@ -54,6 +54,12 @@ class Environment {
   static int run(int argc, char** argv, const std::function<int(Environment&)>& body,
                  ThreadLevel required = ThreadLevel::funneled, ThreadLevel wanted = ThreadLevel::single);
 
+  // Runs `fn` (once per registration) just before MPI_Finalize, on the normal path and on the
+  // every-rank-failed path. io registers HDF5's shutdown here: files abandoned while unwinding a
+  // collective error are closed while MPI-IO still works (MPI would otherwise tear ROMIO down
+  // before HDF5's own finalize hook closes them).
+  static void before_finalize(void (*fn)());
+
   // Ends the job after an error on this rank (see the header comment). Never returns.
   [[noreturn]] void fail(const std::string& message, int exit_code);
 

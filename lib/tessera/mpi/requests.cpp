@@ -1,13 +1,36 @@
 #include "tessera/mpi/requests.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+
 namespace tessera::mpi {
 
-Requests::~Requests() {
-  if (!reqs_.empty()) {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (!finalized) MPI_Waitall(static_cast<int>(reqs_.size()), reqs_.data(), MPI_STATUSES_IGNORE);
+namespace {
+std::atomic<bool> abandoned{false};
+}
+
+bool drain_or_abandon(MPI_Request* reqs, int n, double seconds) noexcept {
+  if (n <= 0) return true;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return true;
+  const double end = MPI_Wtime() + seconds;
+  for (;;) {
+    int done = 0;
+    if (MPI_Testall(n, reqs, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS) break;
+    if (done) return true;
+    if (MPI_Wtime() >= end) break;
+    ::usleep(200);
   }
+  abandoned = true;
+  return false;
+}
+
+bool requests_abandoned() noexcept { return abandoned; }
+
+Requests::~Requests() {
+  if (!reqs_.empty()) drain_or_abandon(reqs_.data(), static_cast<int>(reqs_.size()));
 }
 
 MPI_Request* Requests::add() {

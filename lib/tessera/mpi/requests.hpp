@@ -15,7 +15,8 @@ class Requests {
   Requests& operator=(const Requests&) = delete;
   Requests(Requests&&) = default;
   Requests& operator=(Requests&&) = default;
-  // Outstanding requests are completed (waited for) on destruction, never leaked.
+  // Never blocks: outstanding requests are completed if they complete within a second (the peer
+  // is there), and abandoned otherwise (see drain_or_abandon). Call wait_all() on the normal path.
   ~Requests();
 
   // A slot to pass to MPI_Isend/MPI_Irecv/MPI_Ibcast...: MPI_Isend(..., reqs.add());
@@ -29,5 +30,12 @@ class Requests {
  private:
   std::vector<MPI_Request> reqs_;
 };
+
+// For destructors and error paths, which must never block on a peer that may be gone: tests the
+// requests (MPI_Testall, no waiting) for up to `seconds`; true when all completed. Otherwise they
+// are left pending and requests_abandoned() becomes true, so mpi::Environment's error policy aborts
+// at once (their buffers may be freed while a late message could still land in them).
+bool drain_or_abandon(MPI_Request* reqs, int n, double seconds = 1.0) noexcept;
+bool requests_abandoned() noexcept;
 
 }  // namespace tessera::mpi
