@@ -19,9 +19,9 @@ final_of() {
   echo "$(dirname "$1")/${b%.*}"
 }
 # ranks_of MPIRUN_PID: the rank processes mpirun started.
-ranks_of() { pgrep -P "$1" || true; }
+ranks_of() { pgrep -P "$(pgrep -P "$1" -x "$(basename "$MPIEXEC")" | head -1)" || true; }
 
-# hit LABEL SIGNAL rank|mpirun DIR cmd...: runs cmd (an mpirun line) in the background, waits until
+# hit LABEL SIGNAL rank|mpirun DIR cmd...: runs cmd on 2 ranks in the background, waits until
 # one of its temporaries in DIR holds data, then sends SIGNAL to one rank or to mpirun. Sets
 # HIT_FINAL (the output being written), HIT_RC and HIT_SECONDS (signal to exit). Tries 3 times to
 # catch the write; fails the test when it never does.
@@ -31,9 +31,12 @@ hit() {
   HIT_FINAL=""
   for attempt in 1 2 3; do
     find "$dir" -maxdepth 1 -name '.*.partial' -delete
-    "$@" >"$WORK/hit.log" 2>&1 &
+    # (a background job of a script starts with SIGINT ignored: give mpirun the default back)
+    env --default-signal=INT timeout -k 5 120 "$MPIEXEC" -np 2 "${MPI_FLAGS[@]}" "$@" >"$WORK/hit.log" 2>&1 &
     local pid=$! t=""
     while kill -0 $pid 2>/dev/null; do
+      # HIT_AFTER (a glob): catch only a write that begins once such a file exists
+      if [[ -n ${HIT_AFTER:-} ]] && ! compgen -G "$HIT_AFTER" >/dev/null; then continue; fi
       t=$(caught_temp "$dir")
       [[ -n $t ]] && break
     done
@@ -59,7 +62,7 @@ hit() {
     wait $pid
     HIT_RC=$?
     set -e
-    OUT=$(cat "$WORK/hit.log")
+    OUT=$(tr -d '\0' <"$WORK/hit.log")
     ((HIT_SECONDS <= 10)) && ok "$label: mpirun ended ${HIT_SECONDS} s after SIG$sig (exit $HIT_RC)" ||
       { fail "$label: mpirun still running ${HIT_SECONDS} s after SIG$sig"; tail -5 <<<"$OUT"; }
     return 0
@@ -84,7 +87,7 @@ for prog in MB HEAT MM TF; do
     sig=${s%:*}
     who=${s#*:}
     rm -f "$W"/*
-    hit "$prog SIG$sig to $who" "$sig" "$who" "$W" mpi 2 "${cmd[@]}"
+    hit "$prog SIG$sig to $who" "$sig" "$who" "$W" "${cmd[@]}"
     [[ -n $HIT_FINAL ]] || continue
     [[ $HIT_RC -ne 0 || $prog == HEAT ]] && ok "$prog SIG$sig: not a success" || fail "$prog SIG$sig: exit 0"
     nothing_partial "$prog SIG$sig" "$HIT_FINAL"
@@ -99,17 +102,18 @@ for s in KILL:rank TERM:mpirun INT:mpirun; do
   sig=${s%:*}
   who=${s#*:}
   rm -rf "${CK:?}"/* "$CK"/.??*
-  hit "heat checkpoint SIG$sig to $who" "$sig" "$who" "$CK" \
-    mpi 2 "$BIN/tessera-heat" --dims 2 --n 2000 --steps 100000 --checkpoint-every 5 --checkpoint-dir "$CK" --keep 100
+  HIT_AFTER="$CK/heat-*.h5" hit "heat checkpoint SIG$sig to $who" "$sig" "$who" "$CK" \
+    "$BIN/tessera-heat" --dims 2 --n 2000 --steps 100000 --checkpoint-every 5 --checkpoint-dir "$CK" --keep 100
   [[ -n $HIT_FINAL ]] || continue
   nothing_partial "heat checkpoint SIG$sig" "$HIT_FINAL"
-  older=$(find "$CK" -name 'heat-*.h5' ! -path "$HIT_FINAL" | sort | tail -1)
+  older=$(find "$CK" -name 'heat-*.h5' | sort | awk -v f="$HIT_FINAL" '$0 < f' | tail -1)
   if [[ -z $older ]]; then
-    ok "heat checkpoint SIG$sig: it was the first checkpoint (none older to check)"
+    fail "heat checkpoint SIG$sig: no checkpoint before the one being written"
   else
     st=$(basename "$older" .h5)
     st=$((10#${st#heat-}))
-    expect_rc 0 "heat checkpoint SIG$sig: the one before restarts" mpi 2 "$BIN/tessera-heat" --restart "$older" --steps $((st + 2))
+    expect_rc 0 "heat checkpoint SIG$sig: the one before ($(basename "$older")) restarts" mpi 2 "$BIN/tessera-heat" \
+      --restart "$older" --steps $((st + 2))
   fi
 done
 finish

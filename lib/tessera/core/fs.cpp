@@ -123,6 +123,8 @@ void check_writable(const std::string& path) {
   std::error_code ec;
   if (!stdfs::is_directory(dir, ec))
     throw UsageError("output directory '" + dir.string() + "' does not exist (for '" + path + "')");
+  if (::access(dir.c_str(), W_OK) != 0 && errno == EROFS)  // a fault of the file system, not of the user
+    throw IoError("cannot write '" + path + "': " + std::strerror(EROFS));
   if (::access(dir.c_str(), W_OK) != 0)
     throw UsageError("output directory '" + dir.string() + "' is not writable (for '" + path + "')");
   if (stdfs::is_directory(path, ec)) throw UsageError("output '" + path + "' is a directory");
