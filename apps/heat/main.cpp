@@ -340,6 +340,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   report.metric("wall_seconds", world.max(wall.elapsed()));
 
   if (preempted) {
+    if (out) out->discard();  // no result: nothing under the output name
     log::info("{} received: stopped after step {}, checkpoint written to {}", signals::signal_name(stop_sig),
               solver.step_count(), last_checkpoint);
     log::info("  resume with: --restart {}", last_checkpoint);
@@ -355,6 +356,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   const std::uint64_t checksum = array::bitwise_checksum(solver.field());
 
   // ---- output ------------------------------------------------------------------------------------
+  if (out && !verdict.ok) out->discard();  // a failed result is not written
   if (out && verdict.ok) {
     t_io.start();
     io::File& f = out->file();

@@ -157,7 +157,21 @@ offset=$(h5dump -p -H -d /fields/u damaged.h5 | sed -n 's/.*OFFSET \([0-9]*\).*/
 [[ -n "$offset" ]] || fail "no dataset offset"
 printf '\x7f\x7f\x7f\x7f' | dd of=damaged.h5 bs=1 seek=$((offset + 800)) conv=notrunc status=none
 expect 2 2 --restart damaged.h5 --output bad11.h5
-grep -q "checksum" last.txt || fail "damaged checkpoint not detected by its checksum"
+grep -qE "block [0-9]+ \[[0-9:, ]+\) has checksum [0-9a-f]+, the file records [0-9a-f]+" last.txt ||
+  fail "damaged checkpoint not detected by its block checksums"
+grep -q "there is no older checkpoint beside it" last.txt || fail "a lone damaged checkpoint: no older one to name"
+# the newest checkpoint of a directory damaged: refused, and the next older one is named
+cp -r ck ckd
+newest=$(ls ckd/heat-*.h5 | tail -1)
+prev=$(ls ckd/heat-*.h5 | tail -2 | head -1)
+[[ $newest != "$prev" ]] || fail "ck holds one checkpoint only"
+offset=$(h5dump -p -H -d /fields/u "$newest" | sed -n 's/.*OFFSET \([0-9]*\).*/\1/p')
+printf '\x7f\x7f\x7f\x7f' | dd of="$newest" bs=1 seek=$((offset + 8)) conv=notrunc status=none
+expect 2 3 --restart ckd --output bad11b.h5
+grep -q "cannot restart from '$newest'" last.txt || fail "the refused checkpoint is not named"
+grep -q "the next older checkpoint is '$prev'" last.txt || fail "the next older checkpoint ($prev) is not named"
+expect 0 3 --restart "$prev" --output ok11c.h5
+rm -rf ckd ok11c.h5 ok11c.xmf
 expect 2 2 --n 64 --output /nonexistent-dir-xyz/bad12.h5
 expect 2 2 --n 64 --checkpoint-every 10 --checkpoint-dir /nonexistent-dir-xyz/ck
 expect 2 2 --n 64 --snapshot-every 10

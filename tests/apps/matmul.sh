@@ -77,7 +77,7 @@ PY
 expect_rc 0 "write inputs np1" mpi 1 "$M" --m 70 --n 50 --k 60 --init random:7 --write-inputs --output "$WORK/ab1.h5" --reps 1
 expect_rc 0 "write inputs np4" mpi 4 "$M" --m 70 --n 50 --k 60 --init random:7 --write-inputs --output "$WORK/ab4.h5" --reps 1
 expect_file "$WORK/ab1.h5" "output written"
-expect_no_file "$WORK/.ab1.h5.partial" "no temporary left"
+[[ -z $(find "$WORK" -maxdepth 1 -name '.ab1.h5.*.partial') ]] && ok "no temporary left" || fail "a temporary of ab1.h5 is left"
 for d in A B; do
   expect_rc 0 "/fields/$d identical at 1 and 4 ranks" same_data "$WORK/ab1.h5" "$WORK/ab4.h5" "/fields/$d"
 done
@@ -122,7 +122,7 @@ bad() {
   [[ $(grep -vc '^error (rank [01]): ' <<<"$OUT") -eq 0 ]] && ok "$desc: nothing but the error lines" ||
     fail "$desc: unexpected output: $OUT"
   expect_no_file "$WORK/out.h5" "$desc: no output file"
-  expect_no_file "$WORK/.out.h5.partial" "$desc: no temporary file"
+  [[ -z $(find "$WORK" -maxdepth 1 -name '.out.h5.*.partial') ]] && ok "$desc: no temporary file" || fail "$desc: a temporary of out.h5 is left"
 }
 bad "A and B do not fit" "A's columns \(30\) must equal B's rows \(25\)" --a "$WORK/a.h5:/fields/A" --b "$WORK/b.h5:/fields/B"
 bad "non-numeric size" "--n 'ten'" --n ten

@@ -8,10 +8,12 @@ namespace tessera::mpi {
 
 struct Comm::Owner {
   MPI_Comm comm;
+  // MPI_Comm_free is collective in the standard: while an exception unwinds this rank the
+  // communicator is left to MPI_Finalize (or to the abort that follows) instead.
   ~Owner() {
     int finalized = 0;
     MPI_Finalized(&finalized);
-    if (!finalized && comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+    if (!finalized && comm != MPI_COMM_NULL && std::uncaught_exceptions() == 0) MPI_Comm_free(&comm);
   }
 };
 
