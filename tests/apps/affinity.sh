@@ -55,7 +55,7 @@ run core 0 "$MPIEXEC" -np 1 --bind-to core "$BIN" --report "$work/core.json"
 grep -q '^warning: single-core-rank: ' "$work/core.err" || fail "core: no single-core-rank warning"
 grep -q '^warning: single-core-rank: fix: .*--cpu-bind=cores -c 2' "$work/core.err" || fail "core: no hint"
 grep -Eq '^VERIFIED \([0-9]+ warnings?\)$' "$work/core.out" || fail "core: verdict should count the warnings"
-warning_ids "$work/core.json" | grep -qx single-core-rank || fail "core: single-core-rank missing in the report"
+grep -qx single-core-rank <<<"$(warning_ids "$work/core.json")" || fail "core: single-core-rank missing in the report"
 python3 - "$work/core.json" <<'PY' || fail "core: report content"
 import json, sys
 r = json.load(open(sys.argv[1]))

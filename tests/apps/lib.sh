@@ -37,6 +37,10 @@ expect_not_contains() {
 }
 expect_file() { if [[ -s "$1" ]]; then ok "$2"; else fail "$2: $1 missing or empty"; fi; }
 expect_no_file() { if [[ -e "$1" ]]; then fail "$2: $1 exists"; else ok "$2"; fi; }
+# gpu_present: a CUDA device is visible (nvidia-smi lists one).
+gpu_present() {
+  command -v nvidia-smi >/dev/null 2>&1 && grep -q '^GPU ' <<<"$(nvidia-smi -L 2>/dev/null)"
+}
 # finish: summary line and exit status
 finish() {
   echo "$PASSES passed, $FAILS failed"

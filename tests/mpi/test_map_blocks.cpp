@@ -101,12 +101,13 @@ TEST(MapBlocks, VisitsEveryOwnedElementOnceWithItsGlobalOffset) {
     array::map_blocks(ca, [&](array::ChunkView<const std::int64_t> c) {
       Index expect = array::flat_index(k.shape, c.offset());
       bool ok = true;
-      Index n = 0;
+      Index n = 0, first = -1;
       c.for_each_row([&](const std::int64_t* row, Index len, const Extents& g) {
+        if (n == 0) first = row[0];
         ok = ok && row[0] == array::flat_index(k.shape, g) && row[len - 1] == row[0] + len - 1;
         n += len;
       });
-      (void)expect;
+      EXPECT_EQ(first, expect) << "the first row seen starts at the chunk's offset";
       EXPECT_TRUE(ok);
       EXPECT_EQ(n, c.size());
 #pragma omp atomic

@@ -88,7 +88,12 @@ TEST(SummaStats, Overlap) {
 }
 
 TEST(MatrixFill, CounterHashIsAPureFunctionWithUniformBits) {
-  EXPECT_EQ(linalg::counter_hash(1, 2, 3, 4), linalg::counter_hash(1, 2, 3, 4));
+  // every argument matters (a hash that ignored one would repeat panels of the random input)
+  const auto h = linalg::counter_hash(1, 2, 3, 4);
+  EXPECT_NE(h, linalg::counter_hash(0, 2, 3, 4));
+  EXPECT_NE(h, linalg::counter_hash(1, 0, 3, 4));
+  EXPECT_NE(h, linalg::counter_hash(1, 2, 0, 4));
+  EXPECT_NE(h, linalg::counter_hash(1, 2, 3, 0));
   std::set<std::uint64_t> seen;
   for (std::uint64_t s = 0; s < 4; ++s)
     for (std::uint64_t id = 0; id < 4; ++id)

@@ -9,6 +9,7 @@
 
 #include "tessera/core/error.hpp"
 #include "tessera/core/timer.hpp"
+#include "tessera/gpu/aware_probe.hpp"
 #include "tessera/gpu/runtime.hpp"
 #include "tessera/linalg/summa_device.hpp"
 #include "tessera/mpi/requests.hpp"
@@ -89,15 +90,14 @@ Summa<T>::Summa(const array::BlockLayout& a, const array::BlockLayout& b, const 
                         std::to_string(mloc_) + " x " + std::to_string(nloc_) + " local block); use a smaller panel");
 
   if (!on_device(opt_.backend)) return;
-  world.collective_check([&] {
-    gpu::require_device(std::string("summa with the ") + to_string(opt_.backend) + " backend");
-    const bool aware = gpu::cuda_aware_mpi();
-    if (opt_.gpu_aware == GpuAware::on && !aware)
-      throw UsageError(
-          "--gpu-aware on: this MPI library does not report CUDA support (set TESSERA_CUDA_AWARE_MPI=1 to vouch "
-          "for it, or use --gpu-aware auto|off)");
-    direct_ = opt_.gpu_aware != GpuAware::off && aware;
-  });
+  world.collective_check(
+      [&] { gpu::require_device(std::string("summa with the ") + to_string(opt_.backend) + " backend"); });
+  // The library's claim, proven by a device-buffer round trip before device panels are trusted to it.
+  std::string why;
+  const bool aware = opt_.gpu_aware != GpuAware::off && gpu::cuda_aware_mpi_confirmed(world, &why);
+  world.agree(opt_.gpu_aware != GpuAware::on || aware,
+              "--gpu-aware on: " + why + " (set TESSERA_CUDA_AWARE_MPI=1 to vouch for the library, or use --gpu-aware auto|off)");
+  direct_ = aware;
   // All ranks must take the same path (the broadcast buffers on both ends must agree in kind).
   world.agree(world.all(direct_) || !world.any(direct_),
               "summa: ranks disagree on CUDA-aware MPI; set TESSERA_CUDA_AWARE_MPI or use --gpu-aware off");
