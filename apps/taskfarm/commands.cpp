@@ -51,7 +51,32 @@ class Commands final : public Kernel {
                 {"TESSERA_TASK_CPUS", p_.cpus}};
     return tessera::tasks::run_shell_command(p_.commands[static_cast<std::size_t>(c.id)], c.id, opt_);
   }
-  Verdict verify(const tessera::mpi::Comm&, const std::vector<TaskRecord>&) override { return {}; }
+  // What VERIFIED means for commands (the farm checks beside it that every task has exactly one
+  // record): each record is of the command it names, ran on a real rank (or was resumed from a
+  // journal), and its status agrees with its exit code: ok exactly when the command exited 0 in time.
+  // Whether a command's own work was right is the command's business; failures are counted apart.
+  Verdict verify(const tessera::mpi::Comm& comm, const std::vector<TaskRecord>& all) override {
+    Verdict v;
+    if (!comm.is_root()) return v;
+    std::int64_t ran = 0;
+    for (const auto& r : all) {
+      const std::string id = "task " + std::to_string(r.id);
+      if (r.id < 0 || r.id >= count()) {
+        v.fail(id + ": no such task");
+        continue;
+      }
+      if (r.input != p_.commands[static_cast<std::size_t>(r.id)])
+        v.fail(id + ": its record holds another command ('" + r.input.substr(0, 60) + "')");
+      if (!r.resumed && (r.rank < 0 || r.rank >= comm.size())) v.fail(id + ": ran on no rank of this job");
+      if (r.attempts < 1) v.fail(id + ": recorded with " + std::to_string(r.attempts) + " attempts");
+      if (r.ok() && r.exit_code != 0) v.fail(id + ": status ok with exit code " + std::to_string(r.exit_code));
+      if (r.retry_pending) v.fail(id + ": a pending retry among the finished records");
+      ran += r.resumed ? 0 : 1;
+    }
+    v.lines.push_back(std::to_string(all.size()) + " commands recorded (" + std::to_string(ran) +
+                      " run by this job), each once, status matching exit code");
+    return v;
+  }
 
  private:
   static std::string fmt_seconds(double s) {

@@ -20,6 +20,21 @@ expect_ok() { run "$@" || { cat log; fail "exit $? for: $*"; }; grep -qx VERIFIE
 hexes() { grep -o '"hex": "[^"]*"' "$1" | tr '\n' ' '; }
 checksum() { h5dump -d "${2:-/fields/array}" -b LE -o "$1.bin" "$1" > /dev/null && md5sum < "$1.bin" | cut -d' ' -f1; }
 
+echo "== the verdict can fail: a chunk the fast path skipped (zeros change no sum; min/max alone never see it)"
+for init in zeros ones arange; do
+  for red in sum,min,max min,max; do
+    set +e
+    run 2 1 --shape 100x100 --chunks 10x10 --init $init --reduce $red --test-drop-chunk --output dropped.h5
+    rc=$?
+    set -e
+    [[ $rc == 1 ]] || { cat log; fail "a dropped chunk (init $init, reduce $red): exit $rc, want 1"; }
+    grep -qx FAILED log || { cat log; fail "a dropped chunk (init $init, reduce $red) not FAILED"; }
+    grep -q "count" log || { cat log; fail "the element count check is not shown"; }
+    [[ ! -e dropped.h5 ]] || fail "a FAILED result was written"
+  done
+done
+expect_ok 2 1 --shape 100x100 --chunks 10x10 --init zeros --reduce min,max
+
 echo "== verified runs"
 expect_ok 2 1 --shape 1000x1000 --chunks 128x100
 expect_ok 2 1 --shape 640x480 --chunks 64x64 --init ones --op square --reduce sum,max

@@ -117,6 +117,19 @@ rsum=$(h5col "$WORK/r.h5" /results/tasks/resumed | tr ',' '\n' | paste -sd+ | bc
 lines=$(cat "$J".rank* | grep -c '"id"')
 [[ $lines -eq 40 ]] && ok "the journal holds each task once after the resume" || fail "journal has $lines records"
 
+# --- the commands verdict can fail: a journal record whose status contradicts its exit code -----------
+printf 'true\ntrue\nexit 3\ntrue\n' >"$WORK/v.txt"
+expect_rc 0 "commands with one failing" mpi 2 "$B" --commands "$WORK/v.txt" --allow-failures --journal "$WORK/v.journal" \
+  --no-progress
+expect_contains "^VERIFIED$" "a failing command is a failure, not a wrong verdict"
+# a damaged journal claims task 2 succeeded although it exited 3: the resumed records must not verify
+sed -i 's/"exit_code":3,\(.*\)"status":"failed"/"exit_code":3,\1"status":"ok"/; s/"status":"failed"\(.*\)"exit_code":3/"status":"ok"\1"exit_code":3/' "$WORK"/v.journal.rank*
+grep -q '"status":"ok"' <<<"$(grep -h '"exit_code":3' "$WORK"/v.journal.rank*)" || fail "the journal was not damaged as meant"
+expect_rc 1 "resume from a journal whose record contradicts itself" mpi 2 "$B" --commands "$WORK/v.txt" \
+  --resume "$WORK/v.journal" --no-progress
+expect_contains "^FAILED" "FAILED"
+expect_contains "task 2: status ok with exit code 3" "the contradiction is named"
+
 # --- bad input: exit 2, one line, no output file -------------------------------------------------
 # bad NP DESC args...  (most at 1 rank: a failing launch costs mpirun a second; the checks that
 # need agreement between ranks run at 2)
