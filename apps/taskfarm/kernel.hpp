@@ -50,6 +50,7 @@ struct MandelbrotParams {
   int max_iter = 500;
   double center_re = -0.5, center_im = 0.0;  // centre of the window
   double span = 3.0;                          // height of the window (its width: span * width / height)
+  bool test_constant = false;                 // test hook: a broken kernel that returns max_iter / 2 everywhere
 };
 struct PrimesParams { std::int64_t first = 1, last = 20'000'000, block = 200'000; };
 struct CommandParams {

@@ -53,6 +53,7 @@ struct Options {
   std::string kernel = "factorial";
   std::string commands, command_template, args;
   std::string range;  // default per kernel
+  bool test_broken_kernel = false;  // test hook (hidden): mandelbrot returns a constant
   std::int64_t block = 200'000;
   std::int64_t width = 1024, height = 1024;
   int max_iter = 500;
@@ -98,6 +99,7 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--max-iter", o.max_iter, "mandelbrot: iteration limit")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--center", o.center, "mandelbrot: centre of the window, RE,IM (write --center=-0.75,0.1 for a negative RE)")->capture_default_str();
+  app.add_flag("--test-broken-kernel", o.test_broken_kernel, "Test hook: mandelbrot returns a constant")->group("");
   app.add_option("--span", o.span, "mandelbrot: height of the window")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--count", o.count, "noop: number of tasks")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--schedule", o.schedule, "static, dynamic or guided")
@@ -194,6 +196,7 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
       p.height = o.height;
       p.max_iter = o.max_iter;
       p.span = o.span;
+      p.test_constant = o.test_broken_kernel;
       const auto parts = cli::split(o.center, ',');
       try {
         std::size_t used0 = 0, used1 = 0;

@@ -2,13 +2,18 @@
 // over a window 3 units high (Im c from 1.5 to -1.5) and 3 w/h wide, centred on c = -0.5. Rows through the set cost
 // max_iter per pixel, rows outside it a few: very uneven costs, the case for dynamic scheduling.
 //
-// Checks: the set is symmetric about the real axis and the pixel centres are placed so that row y
-// and row h-1-y have exactly opposite imaginary parts, so their iteration counts are equal bit for
-// bit; each rank's assembled rows match the row sums in the task table. The checksum (sum of
-// (row+1) * row sum) does not depend on the schedule or the number of ranks.
+// Checks, independent of the kernel's code: every pixel whose c lies in the main cardioid or the
+// period-2 bulb (closed-form tests) must reach max_iter, every pixel with |c| > 2 must escape after
+// exactly 1 iteration; 16 rows spread over the image are recomputed with a separate std::complex
+// reference and their sums compared with the task table. Beside those: row y and row h-1-y mirror
+// each other about the real axis (the pixel centres are placed so that their imaginary parts are
+// exactly opposite), and each rank's assembled rows match the row sums in the table. The checksum
+// (sum of (row+1) * row sum) does not depend on the schedule or the number of ranks.
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <complex>
+#include <cstdlib>
 #include <map>
 
 #include "kernel.hpp"
@@ -35,6 +40,7 @@ class Mandelbrot final : public Kernel {
   TaskResult run(std::int64_t row) override {
     std::vector<std::int32_t>& counts = rows_[row];
     counts = compute_row(row);
+    if (p_.test_constant) std::fill(counts.begin(), counts.end(), p_.max_iter / 2);
     TaskResult r;
     for (auto c : counts) r.result += c;
     return r;
@@ -42,11 +48,15 @@ class Mandelbrot final : public Kernel {
 
   Verdict verify(const tessera::mpi::Comm& comm, const std::vector<TaskRecord>& all) override {
     Verdict v;
-    // Rows of earlier runs (resumed from a journal) are not in memory: recompute them, spread over the ranks.
+    // Rows of earlier runs (resumed from a journal) are in no rank's memory: recompute them, spread
+    // over the ranks. (Rows another rank ran are not missing.)
+    std::vector<int> held(static_cast<std::size_t>(p_.height), 0), any(held.size(), 0);
+    for (const auto& kv : rows_) held[static_cast<std::size_t>(kv.first)] = 1;
+    TESSERA_MPI_CHECK(MPI_Allreduce(held.data(), any.data(), static_cast<int>(held.size()), MPI_INT, MPI_MAX, comm.get()));
     std::vector<std::int64_t> missing;
     if (comm.is_root())
       for (const auto& rec : all)
-        if (!rows_.count(rec.id) && rec.ok()) missing.push_back(rec.id);
+        if (!any[static_cast<std::size_t>(rec.id)] && rec.ok()) missing.push_back(rec.id);
     long long nmissing = comm.bcast_value(static_cast<long long>(missing.size()));
     missing.resize(static_cast<std::size_t>(nmissing));
     if (nmissing > 0) comm.bcast(missing.data(), static_cast<int>(nmissing));
@@ -66,8 +76,39 @@ class Mandelbrot final : public Kernel {
       bad_rows += s != sums[static_cast<std::size_t>(row)];
     }
     bad_rows = comm.sum(bad_rows);
+    // Pixels whose count is known in closed form, on the rank that holds their row.
+    std::int64_t known[2] = {0, 0}, wrong[2] = {0, 0};  // [0]: inside the cardioid or bulb, [1]: |c| > 2
+    for (const auto& [row, counts] : rows_) {
+      const double ci = im(row);
+      for (std::int64_t x = 0; x < p_.width; ++x) {
+        const double cr = re(x);
+        const int c = counts[static_cast<std::size_t>(x)];
+        if (surely_inside(cr, ci)) ++known[0], wrong[0] += c != p_.max_iter;
+        else if (cr * cr + ci * ci > 4.0 * (1 + 1e-12)) ++known[1], wrong[1] += c != 1;
+      }
+    }
+    for (int k = 0; k < 2; ++k) known[k] = comm.sum(known[k]), wrong[k] = comm.sum(wrong[k]);
     if (!comm.is_root()) return v;
     if (bad_rows > 0) v.fail("mandelbrot: " + std::to_string(bad_rows) + " assembled rows differ from their task results");
+    if (wrong[0] > 0)
+      v.fail("mandelbrot: " + std::to_string(wrong[0]) + " of " + std::to_string(known[0]) +
+             " pixels inside the main cardioid or period-2 bulb do not reach max_iter");
+    if (wrong[1] > 0)
+      v.fail("mandelbrot: " + std::to_string(wrong[1]) + " of " + std::to_string(known[1]) +
+             " pixels with |c| > 2 do not escape after 1 iteration");
+    v.lines.push_back("closed form " + std::to_string(known[0]) + " pixels in the cardioid/bulb at max_iter, " +
+                      std::to_string(known[1]) + " with |c| > 2 at 1 iteration");
+    // An independent reference (std::complex, written apart from compute_row) for a spread of rows.
+    std::int64_t rechecked = 0;
+    const std::int64_t stride = std::max<std::int64_t>(1, p_.height / 16);
+    for (std::int64_t y = 0; y < p_.height; y += stride, ++rechecked) {
+      const std::int64_t want = reference_row_sum(y), got = sums[static_cast<std::size_t>(y)];
+      // chaotic pixels on the boundary may differ by rounding: allow two of them a row
+      if (got >= 0 && std::llabs(got - want) > 2 * static_cast<std::int64_t>(p_.max_iter))
+        v.fail("mandelbrot: row " + std::to_string(y) + " sums to " + std::to_string(got) + " in the table, " +
+               std::to_string(want) + " by the independent reference");
+    }
+    v.lines.push_back("reference " + std::to_string(rechecked) + " rows recomputed with std::complex on rank 0 agree");
     std::int64_t asym = 0, total = 0, checksum = 0;
     for (std::int64_t y = 0; y < p_.height; ++y) {
       const auto s = sums[static_cast<std::size_t>(y)];
@@ -79,17 +120,6 @@ class Mandelbrot final : public Kernel {
     if (p_.center_im == 0.0) {
       if (asym > 0) v.fail("mandelbrot: " + std::to_string(asym) + " rows differ from their mirror row");
       v.lines.push_back("symmetry  row y == row h-1-y for all " + std::to_string(p_.height) + " rows");
-    } else {
-      // no mirror rows in this window: recompute a spread of rows here and compare
-      std::int64_t checked = 0;
-      for (std::int64_t y = 0; y < p_.height; y += std::max<std::int64_t>(1, p_.height / 16), ++checked) {
-        std::int64_t s = 0;
-        for (auto c : compute_row(y)) s += c;
-        if (sums[static_cast<std::size_t>(y)] >= 0 && s != sums[static_cast<std::size_t>(y)])
-          v.fail("mandelbrot: row " + std::to_string(y) + " sums to " + std::to_string(sums[static_cast<std::size_t>(y)]) +
-                 " in the table, " + std::to_string(s) + " recomputed");
-      }
-      v.lines.push_back("recheck   " + std::to_string(checked) + " rows recomputed on rank 0 agree with the table");
     }
     v.metrics["mandelbrot_checksum"] = checksum;
     v.metrics["mandelbrot_total_iterations"] = total;
@@ -127,6 +157,28 @@ class Mandelbrot final : public Kernel {
   // With center_im == 0, exactly antisymmetric in the row: im(h-1-y) == -im(y).
   double im(std::int64_t y) const {
     return p_.center_im + static_cast<double>(p_.height - 1 - 2 * y) * (scale_ / 2);
+  }
+
+  // Closed-form membership: the main cardioid and the period-2 bulb (with a margin for rounding).
+  static bool surely_inside(double cr, double ci) {
+    const double x = cr - 0.25, q = x * x + ci * ci;
+    if (q * (q + x) < 0.25 * ci * ci * (1 - 1e-9) - 1e-12) return true;
+    return (cr + 1) * (cr + 1) + ci * ci < 0.0625 * (1 - 1e-9);
+  }
+  std::int64_t reference_row_sum(std::int64_t y) const {
+    const double ci = im(y);
+    std::int64_t sum = 0;
+    for (std::int64_t x = 0; x < p_.width; ++x) {
+      const std::complex<double> c(re(x), ci);
+      std::complex<double> z = 0;
+      int n = 0;
+      while (n < p_.max_iter && std::norm(z) <= 4.0) {
+        z = z * z + c;
+        ++n;
+      }
+      sum += n;
+    }
+    return sum;
   }
 
   std::vector<std::int32_t> compute_row(std::int64_t y) const {

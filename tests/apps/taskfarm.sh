@@ -41,7 +41,7 @@ img2=$(h5dump -y -w 0 -A 0 -d /fields/mandelbrot "$WORK/m-2-dynamic.h5" | sed 1d
 expect_rc 0 "mandelbrot off the real axis (no mirror rows): rows rechecked" mpi 2 "$B" --kernel mandelbrot \
   --width 96 --height 64 --center=-0.75,0.1 --span 0.5 --schedule guided --no-progress
 expect_contains "^VERIFIED$" "off-axis window verified"
-expect_contains "recheck +[0-9]+ rows recomputed" "off-axis rows recomputed on rank 0"
+expect_contains "reference +[0-9]+ rows recomputed with std::complex" "off-axis rows recomputed on rank 0"
 
 expect_rc 0 "primes 1..2000000 in blocks of 100000" mpi 2 "$B" --kernel primes --range 1:2000000 --block 100000 --no-progress
 expect_contains "primes +148933 in" "pi(2000000) = 148933"
@@ -116,6 +116,18 @@ rsum=$(h5col "$WORK/r.h5" /results/tasks/resumed | tr ',' '\n' | paste -sd+ | bc
 [[ $rsum -eq $resumed ]] && ok "the table marks $rsum rows as resumed" || fail "resumed column sums to $rsum"
 lines=$(cat "$J".rank* | grep -c '"id"')
 [[ $lines -eq 40 ]] && ok "the journal holds each task once after the resume" || fail "journal has $lines records"
+
+# --- the Mandelbrot verdict can fail: a kernel that returns a constant --------------------------------
+expect_rc 1 "mandelbrot, a constant kernel" mpi 2 "$B" --kernel mandelbrot --width 96 --height 64 --max-iter 50 \
+  --test-broken-kernel --no-progress
+expect_contains "^FAILED" "a constant kernel is FAILED"
+expect_contains "cardioid|\|c\| > 2|independent reference" "the closed-form or reference check names it"
+expect_rc 1 "mandelbrot off axis, a constant kernel" mpi 2 "$B" --kernel mandelbrot --width 96 --height 64 --max-iter 50 \
+  --center=-0.1,0.9 --span 0.1 --test-broken-kernel --no-progress
+expect_contains "independent reference" "off axis, no closed-form pixel in the window: the reference rows catch it"
+expect_rc 0 "mandelbrot off axis, the real kernel" mpi 2 "$B" --kernel mandelbrot --width 96 --height 64 --max-iter 50 \
+  --center=-0.75,0.3 --span 0.5 --no-progress
+expect_contains "^VERIFIED$" "off axis VERIFIED"
 
 # --- the commands verdict can fail: a journal record whose status contradicts its exit code -----------
 printf 'true\ntrue\nexit 3\ntrue\n' >"$WORK/v.txt"
