@@ -30,10 +30,18 @@ InitSpec parse_init(const std::string& text) {
   throw UsageError("--init '" + text + "': choose random:SEED or structured");
 }
 
+double structured_weight(Index l) { return static_cast<double>(l % 31 + 1); }
+
+long double structured_weight_sum(Index k) {
+  long double s = 0;
+  for (Index l = 0; l < k; ++l) s += static_cast<long double>(structured_weight(l)) * structured_weight(l);
+  return s;
+}
+
 double structured_entry(Which which, Index i, Index j) {
   switch (which) {
-    case Which::A: return static_cast<double>(i % 8 + 1);
-    case Which::B: return static_cast<double>(j % 8 + 1);
+    case Which::A: return static_cast<double>(i % 8 + 1) * structured_weight(j);
+    case Which::B: return structured_weight(i) * static_cast<double>(j % 8 + 1);
     case Which::C0: return static_cast<double>((i + 2 * j) % 5 - 2);
   }
   return 0;

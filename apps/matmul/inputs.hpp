@@ -24,10 +24,18 @@ InitSpec parse_init(const std::string& text);
 // Matrix ids of the counter-based generator.
 enum class Which : int { A = 0, B = 1, C0 = 2 };
 
-// --init structured: A(i, j) = a_i = i % 8 + 1 (constant along rows), B(i, j) = b_j = j % 8 + 1
-// (constant along columns), C0(i, j) = (i + 2 j) % 5 - 2. Then (A B)(i, j) = k a_i b_j exactly
-// (integers; exact in float while 64 k < 2^24), the closed form the structured check compares with.
+// --init structured: A(i, l) = a_i w_l, B(l, j) = w_l b_j with a_i = i % 8 + 1, b_j = j % 8 + 1 and
+// a weight along k, w_l = l % 31 + 1; C0(i, j) = (i + 2 j) % 5 - 2. Then (A B)(i, j) = a_i b_j S_k
+// with S_k = sum_{l<k} w_l^2 exactly (integers; exact in float while 61504 k < 2^24), the closed form
+// the structured check compares with. The weight varies along k, so an A panel multiplied with the
+// wrong B panel, or a panel skipped or used twice, changes S (unless the panels' offsets agree
+// modulo 31).
 double structured_entry(Which which, Index i, Index j);
+// w_l, and S_k = sum_{l<k} w_l^2.
+double structured_weight(Index l);
+long double structured_weight_sum(Index k);
+// Largest |A(i,l) B(l,j)| of the structured input (for the exactness bound).
+constexpr double structured_max_term = 8.0 * 31.0 * 8.0 * 31.0;
 
 // Fills a block of A, B or C0 from the spec (every rank its own block; the same values at any
 // decomposition).

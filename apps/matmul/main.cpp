@@ -12,8 +12,8 @@
 //
 // Inputs: --init random:SEED (default random:1): entry (i, j) of A, B and C0 is a counter-based
 // hash of (seed, matrix, i, j) mapped to [-1, 1), the same at any decomposition; --init structured:
-// A(i, j) = i % 8 + 1, B(i, j) = j % 8 + 1, C0(i, j) = (i + 2 j) % 5 - 2 (closed-form product, see
-// verify.hpp); or A and B from HDF5 with --a FILE.h5:/path --b FILE.h5:/path (sizes and dtype then
+// A(i, l) = (i % 8 + 1) w_l, B(l, j) = w_l (j % 8 + 1) with w_l = l % 31 + 1 varying along k,
+// C0(i, j) = (i + 2 j) % 5 - 2 (closed-form product, see inputs.hpp); or A and B from HDF5 with --a FILE.h5:/path --b FILE.h5:/path (sizes and dtype then
 // come from the files; C0, needed when beta != 0, still comes from --init).
 // Output (--output FILE.h5): C as /fields/C (row-major, chunked like the blocks, attributes alpha,
 // beta, init, backend), with --write-inputs also /fields/A and /fields/B, provenance on /. Written

@@ -1,7 +1,7 @@
 // apps/matmul/verify.hpp: the closed-form check of --init structured (element by element).
 //
 // With A(i, j) = a_i, B(i, j) = b_j (inputs.hpp), C(i, j) must be alpha k a_i b_j + beta C0(i, j).
-// The products and their partial sums are small integers, exact in T while 64 k < 2^digits(T)
+// The products and their partial sums are small integers, exact in T while 61504 k < 2^digits(T) (structured_max_term)
 // (k < 262144 in float32); then only the scaling by alpha and the accumulation of the panels' scaled
 // sums into C round, at most once per panel plus twice, so the tolerance is
 //     2 (panels + 2) eps(T) (|alpha| k a_i b_j + |beta C0(i, j)|)
