@@ -19,6 +19,7 @@ void add_options(CLI::App& app, Options& o) {
   app.add_option("--overlap", o.overlap, "Overlap the halo exchange with the interior update")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
+  app.add_flag("--test-bad-step", o.test_bad_step, "Test hook: the last step's update is 1 % too large")->group("");
   app.add_option("--progress-slabs", o.progress_slabs,
                  "Interior slabs per step, with an MPI progress call between them (overlap on)")
       ->check(CLI::Range(1, 1024))

@@ -20,6 +20,7 @@ struct Options {
   std::string grid;               // "PxQ[xR]", empty: MPI_Dims_create
   std::string overlap = "on";
   int progress_slabs = 4;
+  bool test_bad_step = false;  // test hook (hidden): the last step's update comes out 1 % too large
   std::int64_t norms_every = 10;
   std::int64_t snapshot_every = 0;
   std::int64_t checkpoint_every = 0;

@@ -69,6 +69,16 @@ one=$(checksum last.txt)
 expect 0 2 --dims 3 --n 20 --steps 40 --init hotspot
 [[ $(checksum last.txt) == "$one" ]] || fail "3D hotspot differs between 1 and 2 ranks"
 
+# ---- the verdicts can fail: the last step's update 1 % too large (a wrong coefficient) ---------------
+for init in sine hotspot; do
+  expect 1 2 --n 64 --steps 50 --init $init --test-bad-step --output badstep.h5
+  grep -qx FAILED last.txt || fail "$init: a wrong last step is not FAILED"
+  grep -q "last step recomputed independently: residual" last.txt || fail "$init: the step check is not shown"
+  [[ ! -e badstep.h5 ]] || fail "$init: a FAILED result was written"
+done
+expect 0 2 --n 64 --steps 50 --init hotspot
+grep -q "last step recomputed independently" last.txt || fail "hotspot: no independent step check"
+
 # ---- checkpoint at 50, restart at other rank counts: the same field as the uninterrupted run -------
 expect 0 2 --n 64 --steps 100 --checkpoint-every 50 --checkpoint-dir ck --keep 2 --output full.h5
 [[ -f ck/heat-00000050.h5 && -f ck/heat-00000100.h5 ]] || fail "checkpoints at 50 and 100 missing"

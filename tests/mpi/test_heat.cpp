@@ -215,3 +215,56 @@ TEST(Heat, ChecksumSeesValuesAndPositions) {
   if (mine) u.global(g) = saved;
   EXPECT_EQ(array::bitwise_checksum(u), base);
 }
+
+// The independent check of a step (the hotspot verdict rests on it): small for the solver's own
+// step, and large for a step that did nothing, a wrong coefficient, or stale ghosts at rank faces.
+TEST(HeatStepResidual, CatchesANoOpAWrongCoefficientAndADroppedHalo) {
+  const mpi::Comm w = mpi::Comm::world();
+  for (int dims : {1, 2, 3}) {
+    SCOPED_TRACE("dims " + std::to_string(dims));
+    const HeatProblem p = problem(dims, dims == 3 ? 14 : 40, HeatInit::hotspot);
+    HeatSolver s = solve(w, p, 5, true);
+    auto before = s.field().clone();
+    s.step(true);
+    auto b = before.clone();
+    EXPECT_LT(array::step_residual(p, b, s.field()), 32 * DBL_EPSILON) << "the solver's own step";
+
+    b = before.clone();
+    EXPECT_GT(array::step_residual(p, b, before), 1e-6) << "a step that changed nothing";
+
+    auto scaled = s.field().clone();
+    for (Index i = 0; i < scaled.extent(0); ++i)
+      for (Index j = 0; j < scaled.extent(1); ++j)
+        for (Index k = 0; k < scaled.extent(2); ++k)
+          scaled.local(i, j, k) = before.local(i, j, k) + 1.001 * (s.field().local(i, j, k) - before.local(i, j, k));
+    b = before.clone();
+    EXPECT_GT(array::step_residual(p, b, scaled), 1e-8) << "r off by 0.1 %";
+
+    // FTCS from ghosts that were never received (zero at every face, rank faces included)
+    auto stale = before.clone();
+    const auto& L = s.field().layout();
+    bool inner_face = false;
+    for (int d = 0; d < dims; ++d) inner_face = inner_face || before.box().lo[d] > 0 || before.box().hi[d] < L.shape()[d];
+    for (Index i = -1; i <= stale.extent(0); ++i)
+      for (Index j = dims > 1 ? -1 : 0; j <= (dims > 1 ? stale.extent(1) : 0); ++j)
+        for (Index k = dims > 2 ? -1 : 0; k <= (dims > 2 ? stale.extent(2) : 0); ++k) {
+          const bool ghost = i < 0 || i == stale.extent(0) || (dims > 1 && (j < 0 || j == stale.extent(1))) ||
+                             (dims > 2 && (k < 0 || k == stale.extent(2)));
+          if (ghost && !stale.empty()) stale.local(i, j, k) = 0.0;
+        }
+    auto wrong = before.clone();
+    const double r = p.r();
+    for (Index i = 0; i < wrong.extent(0); ++i)
+      for (Index j = 0; j < wrong.extent(1); ++j)
+        for (Index k = 0; k < wrong.extent(2); ++k) {
+          double sum = stale.local(i - 1, j, k) + stale.local(i + 1, j, k);
+          if (dims > 1) sum += stale.local(i, j - 1, k) + stale.local(i, j + 1, k);
+          if (dims > 2) sum += stale.local(i, j, k - 1) + stale.local(i, j, k + 1);
+          wrong.local(i, j, k) = stale.local(i, j, k) + r * (sum - 2 * dims * stale.local(i, j, k));
+        }
+    b = before.clone();
+    const double res = array::step_residual(p, b, wrong);
+    if (w.any(inner_face)) EXPECT_GT(res, 1e-6) << "ghosts at rank faces never received";
+    else EXPECT_LT(res, 32 * DBL_EPSILON) << "one rank: no rank face, zero ghosts are the boundary";
+  }
+}

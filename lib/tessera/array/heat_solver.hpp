@@ -121,6 +121,15 @@ class HeatSolver {
   std::int64_t step_ = 0;
 };
 
+// An independent check of one FTCS step: `before` is a copy (ghost width >= 1) of the field taken
+// before the step, `after` the field after it. The ghost layers of `before` are refilled here (zero
+// at the domain's edge, a fresh blocking exchange with the neighbours elsewhere), each owned cell's
+// update u + r (sum of the 2 dims neighbours - 2 dims u) is recomputed in long double, and the largest
+// |after - expected| over all cells is returned relative to max |before| (collective). Rounding
+// keeps it below ~10 eps; a step that did nothing, used another coefficient, or updated cells next
+// to a rank boundary from stale ghosts gives far more. `before` is modified (its ghosts).
+double step_residual(const HeatProblem& p, DistArray<double>& before, const DistArray<double>& after);
+
 // An order-independent checksum of the owned values of `a` (their bit patterns, mixed with their
 // global indices, summed modulo 2^64): equal for bitwise-equal arrays whatever their layout,
 // different (with overwhelming probability) when any value or position differs. Collective.
