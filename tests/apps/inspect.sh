@@ -26,10 +26,26 @@ grep -q "^/fields/array  float64 \[300x200\] chunks 64x50 deflate:3$" log || { c
 grep -q "^/fields  (group)$" log || fail "group line"
 grep -q "@app = mapblocks" log || fail "root attributes"
 grep -q "@chunks = \[64, 50\]" log || fail "dataset attributes"
-grep -qx VERIFIED log || fail "verdict"
+grep -qE "^(VERIFIED|FAILED)$" log && fail "a plain listing checks nothing and must print no verdict"
 inspect f3.h5 /fields/array || fail "inspect PATH"
 grep -q "float32 \[20x30x40\] chunks 8x8x8" log || fail "3D dataset line"
 grep -q "@app" log && fail "PATH should restrict the listing"
+
+echo "== --stats can fail: one value changed behind the writer's recorded reductions"
+"$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-mapblocks" --shape 40x30 --chunks 10x10 --init arange --output s.h5 -q \
+  > mb.log 2>&1 || { cat mb.log; fail "mapblocks for the damaged file"; }
+h5repack -l /fields/array:CONTI s.h5 damaged.h5
+offset=$(h5dump -p -H -d /fields/array damaged.h5 | sed -n 's/.*OFFSET \([0-9]*\).*/\1/p')
+[[ -n $offset ]] || fail "no contiguous offset for the damaged copy"
+printf '\x00\x00\x00\x00\x00\x00\x59\xc0' | dd of=damaged.h5 bs=1 seek=$((offset + 8 * 17)) conv=notrunc status=none  # -100
+set +e
+inspect damaged.h5 /fields/array --stats
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || { cat log; fail "a damaged value: exit $rc, want 1"; }
+grep -qx FAILED log || { cat log; fail "a damaged value is not FAILED"; }
+inspect s.h5 /fields/array --stats || { cat log; fail "the undamaged file"; }
+grep -q "an independent second pass agrees" log || { cat log; fail "no independent second pass"; }
 
 echo "== --stats"
 inspect f2.h5 --stats --report stats.json || { cat log; fail "stats exit"; }
