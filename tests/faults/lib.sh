@@ -39,11 +39,3 @@ timed_rc() {
   local took=$((SECONDS - t0))
   if ((took <= max)); then ok "$desc: ended in ${took} s (<= $max)"; else fail "$desc: took ${took} s (> $max)"; fi
 }
-
-# temp_of FINAL: prints the first temporary of FINAL that exists now (empty when none).
-temp_of() {
-  local dir base
-  dir=$(dirname "$1")
-  base=$(basename "$1")
-  find "$dir" -maxdepth 1 -name ".$base.*.partial" -print -quit 2>/dev/null || true
-}

@@ -89,7 +89,7 @@ std::string create_temporary_for(const std::string& path) {
 
 std::vector<std::string> temporaries_of(const std::string& path) {
   const stdfs::path p(path);
-  const std::string head = "." + p.filename().string() + ".";
+  const std::string head = stdfs::path(temp_prefix_for(path)).filename().string();
   stdfs::path dir = p.parent_path();
   std::vector<std::string> out;
   std::error_code ec;
@@ -123,10 +123,11 @@ void check_writable(const std::string& path) {
   std::error_code ec;
   if (!stdfs::is_directory(dir, ec))
     throw UsageError("output directory '" + dir.string() + "' does not exist (for '" + path + "')");
-  if (::access(dir.c_str(), W_OK) != 0 && errno == EROFS)  // a fault of the file system, not of the user
-    throw IoError("cannot write '" + path + "': " + std::strerror(EROFS));
-  if (::access(dir.c_str(), W_OK) != 0)
+  if (::access(dir.c_str(), W_OK) != 0) {
+    if (errno == EROFS)  // a fault of the file system, not of the user
+      throw IoError("cannot write '" + path + "': " + std::strerror(EROFS));
     throw UsageError("output directory '" + dir.string() + "' is not writable (for '" + path + "')");
+  }
   if (stdfs::is_directory(path, ec)) throw UsageError("output '" + path + "' is a directory");
 }
 
@@ -134,6 +135,10 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   check_writable(path);
   const std::string tmp = create_temporary_for(path);
   register_temporary(tmp, path);
+  auto drop = [&] {
+    remove_quietly(tmp);
+    forget_temporary(tmp);
+  };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   bool ok = fd >= 0 && write_all(fd, text);
   int err = ok ? 0 : errno;
@@ -142,15 +147,13 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     err = errno;
   }
   if (!ok) {
-    remove_quietly(tmp);
-    forget_temporary(tmp);
+    drop();
     throw IoError("cannot write '" + path + "': " + std::strerror(err));
   }
   try {
     commit(tmp, path);
   } catch (...) {
-    remove_quietly(tmp);
-    forget_temporary(tmp);
+    drop();
     throw;
   }
   forget_temporary(tmp);

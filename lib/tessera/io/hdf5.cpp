@@ -155,15 +155,16 @@ Handle File::open_dataset(const std::string& dataset_path) const {
   return make_dataset_handle(check(H5Dopen2(id(), dataset_path.c_str(), H5P_DEFAULT), "cannot open " + dataset_path));
 }
 
-File::~File() {
-  if (!file_.valid()) return;
+void File::let_go() noexcept {
   if (parallel_ && std::uncaught_exceptions() > 0) abandon();
   else file_.reset();
 }
 
+File::~File() { let_go(); }
+
 File& File::operator=(File&& o) noexcept {
   if (this != &o) {
-    if (file_.valid() && parallel_ && std::uncaught_exceptions() > 0) abandon();
+    let_go();
     file_ = std::move(o.file_);
     path_ = std::move(o.path_);
     parallel_ = o.parallel_;

@@ -116,6 +116,8 @@ class File {
   void abandon() noexcept { file_.release(); }
 
  private:
+  // What the destructor and move-assignment do with a file still open (see the class comment).
+  void let_go() noexcept;
   Handle file_;
   std::string path_;
   bool parallel_ = false;

@@ -13,7 +13,6 @@
 #include "tessera/core/error.hpp"
 #include "tessera/core/fs.hpp"
 #include "tessera/core/log.hpp"
-#include "tessera/core/timer.hpp"
 #include "tessera/mpi/requests.hpp"
 
 #ifdef TESSERA_HAVE_OPENMP
@@ -55,6 +54,20 @@ void avoid_known_mpi_bugs() {
 // can agree on them collectively.
 MPI_Comm g_fault_comm = MPI_COMM_NULL;  // private to fatal_file_error (set by Environment)
 
+// True when every rank of `comm` calls this within `seconds` (a non-blocking barrier, tested
+// without blocking): the error paths use it to tell a failure of all ranks from one of some.
+bool all_arrive_within(MPI_Comm comm, double seconds) {
+  MPI_Request req;
+  if (MPI_Ibarrier(comm, &req) != MPI_SUCCESS) return false;
+  const double deadline = MPI_Wtime() + seconds;
+  int done = 0;
+  while (!done && MPI_Wtime() < deadline) {
+    MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (!done) ::usleep(1000);
+  }
+  return done != 0;
+}
+
 void fatal_file_error(MPI_File* file, int* code, ...) {
   const int saved_errno = errno;
   if (file == nullptr || *file == MPI_FILE_NULL) return;
@@ -73,19 +86,9 @@ void fatal_file_error(MPI_File* file, int* code, ...) {
   fs::remove_registered_temporaries();
   // ROMIO returns the error to every rank of the collective: when all ranks get here within a
   // second, rank 0 alone reports and aborts (one message, one abort); a lone rank does both.
-  bool everyone = false;
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Request req;
-  if (g_fault_comm != MPI_COMM_NULL && MPI_Ibarrier(g_fault_comm, &req) == MPI_SUCCESS) {
-    const double deadline = MPI_Wtime() + 1.0;
-    int done = 0;
-    while (!done && MPI_Wtime() < deadline) {
-      MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-      if (!done) ::usleep(1000);
-    }
-    everyone = done != 0;
-  }
+  const bool everyone = g_fault_comm != MPI_COMM_NULL && all_arrive_within(g_fault_comm, 1.0);
   if (!everyone || rank == 0)
     log::error("I/O error on {}: {}", names.empty() ? std::string("an MPI-IO file") : names, what);
   std::fflush(stdout);
@@ -185,17 +188,7 @@ void Environment::fail(const std::string& message, int exit_code) {
   // Wait briefly on a private communicator: if every rank fails, all of them get here and
   // the barrier completes, so the job can end cleanly with MPI_Finalize and the exit code.
   // Requests left pending by a destructor may still receive into freed memory: no grace then.
-  MPI_Request req;
-  bool everyone = false;
-  if (!requests_abandoned() && MPI_Ibarrier(errors_.get(), &req) == MPI_SUCCESS) {
-    const double deadline = wtime() + grace_seconds();
-    int done = 0;
-    while (!done && wtime() < deadline) {
-      MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-      if (!done) ::usleep(1000);
-    }
-    everyone = done != 0;
-  }
+  const bool everyone = !requests_abandoned() && all_arrive_within(errors_.get(), grace_seconds());
   if (everyone) {
     int code = exit_code;
     MPI_Allreduce(&exit_code, &code, 1, MPI_INT, MPI_MAX, errors_.get());
