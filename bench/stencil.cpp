@@ -1,4 +1,4 @@
-// bench-stencil: the FTCS kernel alone (tessera::array::ftcs_update on one rank, OpenMP threads),
+// bench-stencil: the FTCS kernel alone (tessera::heat::ftcs_update on one rank, OpenMP threads),
 // no halo exchange and no MPI synchronisation between steps: how close the kernel itself comes to
 // the STREAM bound. bench/heat/run.sh runs it beside bench-stream and tessera-heat.
 //
@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "tessera/array/stencil.hpp"
+#include "tessera/array/overlap.hpp"
+#include "tessera/heat/stencil.hpp"
 #include "tessera/core/timer.hpp"
 #include "tessera/mpi/environment.hpp"
 
@@ -42,11 +43,11 @@ int main(int argc, char** argv) {
   array::DistArray<double> u(layout, 1), v(layout, 1);
   u.fill(1.0);
   const Box all = array::local_box(u);
-  array::ftcs_update(u, v, 0.2, all);  // warm-up (and first touch of v's pages)
+  heat::ftcs_update(u, v, 0.2, all);  // warm-up (and first touch of v's pages)
   std::vector<double> t;
   for (int r = 0; r < reps; ++r) {
     const double t0 = wtime();
-    array::ftcs_update(u, v, 0.2, all);
+    heat::ftcs_update(u, v, 0.2, all);
     t.push_back(wtime() - t0);
     std::swap(u, v);
   }

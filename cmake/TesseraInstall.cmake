@@ -1,12 +1,17 @@
-# cmake --install: binaries, headers, libtessera and TesseraConfig.cmake (find_package(Tessera)).
+# cmake --install: binaries, headers, one static library per module and TesseraConfig.cmake
+# (find_package(Tessera) gives tessera::tessera, everything, and tessera::<module> one by one).
 include(CMakePackageConfigHelpers)
-install(TARGETS tessera EXPORT TesseraTargets
+set(_tessera_targets tessera)
+foreach(m IN LISTS TESSERA_MODULES)
+  list(APPEND _tessera_targets tessera_${m})
+endforeach()
+install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/tessera DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.hpp" PATTERN "*.cuh")
-install(FILES ${PROJECT_BINARY_DIR}/lib/generated/tessera/core/build_config.hpp
+install(FILES ${PROJECT_BINARY_DIR}/lib/include/core-generated/tessera/core/build_config.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tessera/core)
 install(EXPORT TesseraTargets NAMESPACE tessera:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Tessera)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/TesseraConfig.cmake.in

@@ -45,23 +45,24 @@
 #include "options.hpp"
 #include "progress.hpp"
 #include "state_io.hpp"
-#include "tessera/array/heat_solver.hpp"
+#include "tessera/array/checksum.hpp"
+#include "tessera/heat/solver.hpp"
 #include "tessera/core/error.hpp"
 #include "tessera/core/fs.hpp"
 #include "tessera/core/log.hpp"
 #include "tessera/core/report.hpp"
-#include "tessera/core/signals.hpp"
+#include "tessera/mpi/stop_vote.hpp"
 #include "tessera/core/timer.hpp"
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/output_file.hpp"
 #include "tessera/io/xdmf.hpp"
 #include "tessera/mpi/environment.hpp"
 
-namespace heat {
+namespace heat_app {
 namespace {
 using namespace tessera;
-using array::HeatInit;
-using array::StepTimes;
+using heat::HeatInit;
+using heat::StepTimes;
 
 constexpr double eps = DBL_EPSILON;
 
@@ -91,13 +92,13 @@ HeatProblem make_problem(const Options& o, const CheckpointInfo* ck) {
     must_match(o.dims_given, o.dims == c.dims, "--dims", std::to_string(c.dims));
     must_match(o.alpha_given, o.alpha == c.alpha, "--alpha", g17(c.alpha));
     must_match(o.dt_given, o.dt == c.dt, "--dt", g17(c.dt));
-    must_match(o.init_given, o.init == array::to_string(c.init), "--init", array::to_string(c.init));
+    must_match(o.init_given, o.init == heat::to_string(c.init), "--init", heat::to_string(c.init));
     p = c;
   } else {
     p.dims = o.dims;
     p.n = o.n;
     p.alpha = o.alpha;
-    p.init = array::parse_heat_init(o.init);
+    p.init = heat::parse_heat_init(o.init);
     p.dt = o.dt_given ? o.dt : HeatProblem::default_dt(p.dims, p.n, p.alpha);
   }
   p.validate();
@@ -110,7 +111,7 @@ struct Verdict {
   std::string detail;
 };
 
-// The last step recomputed independently (array::step_residual), relative to max |u|; NaN when the
+// The last step recomputed independently (heat::step_residual), relative to max |u|; NaN when the
 // run did no step.
 constexpr double step_tolerance = 32 * eps;
 
@@ -216,7 +217,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
                             grid_text};
   log::info("tessera-heat: {}D, n = {} ({} cells), {} ranks (grid {}) x {} threads, overlap {}, init {}", p.dims, p.n,
             shape_to_string(solver.field().layout().shape()), world.size(), grid_text, mpi::Environment::max_threads(),
-            o.overlap, array::to_string(p.init));
+            o.overlap, heat::to_string(p.init));
   log::info("  alpha = {}, dx = {:.6g}, dt = {:.6g}, r = alpha*dt/dx^2 = {:.6g} (stable <= {:.6g}), steps {} -> {}{}",
             p.alpha, p.dx(), p.dt, p.r(), HeatProblem::max_stable_r(p.dims), first_step, steps,
             ck ? " (restarted from " + ck->path + ")" : "");
@@ -274,7 +275,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
             for (Index k = 0; k < u.extent(2); ++k)
               u.local(i, j, k) = b.local(i, j, k) + 1.01 * (u.local(i, j, k) - b.local(i, j, k));
       }
-      last_step_residual = array::step_residual(p, *before, solver.field());
+      last_step_residual = heat::step_residual(p, *before, solver.field());
       before.reset();
     }
     sum += st;
@@ -348,7 +349,7 @@ int run(mpi::Environment& env, int argc, char** argv) {
   report.parameter("alpha", p.alpha);
   report.parameter("dt", p.dt);
   report.parameter("r", p.r());
-  report.parameter("init", array::to_string(p.init));
+  report.parameter("init", heat::to_string(p.init));
   report.parameter("overlap", o.overlap);
   report.parameter("progress_slabs", o.progress_slabs);
   report.metric("steps_run", ran);
@@ -452,9 +453,9 @@ int run(mpi::Environment& env, int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace heat
+}  // namespace heat_app
 
 int main(int argc, char** argv) {
   return tessera::mpi::Environment::run(argc, argv,
-                                        [&](tessera::mpi::Environment& env) { return heat::run(env, argc, argv); });
+                                        [&](tessera::mpi::Environment& env) { return heat_app::run(env, argc, argv); });
 }

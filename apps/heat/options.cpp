@@ -2,7 +2,7 @@
 
 #include "tessera/core/error.hpp"
 
-namespace heat {
+namespace heat_app {
 
 void add_options(CLI::App& app, Options& o) {
   tessera::cli::add_common(app, o.common);
@@ -61,4 +61,4 @@ void finish_options(CLI::App& app, Options& o) {
     throw tessera::UsageError("--snapshot-every needs --output FILE.h5 (snapshots are written into it)");
 }
 
-}  // namespace heat
+}  // namespace heat_app

@@ -7,7 +7,7 @@
 
 #include "tessera/core/cli.hpp"
 
-namespace heat {
+namespace heat_app {
 
 struct Options {
   tessera::cli::CommonOptions common;
@@ -39,4 +39,4 @@ void add_options(CLI::App& app, Options& o);
 // checked without MPI; throws tessera::UsageError with a one-line message.
 void finish_options(CLI::App& app, Options& o);
 
-}  // namespace heat
+}  // namespace heat_app

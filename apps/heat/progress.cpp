@@ -10,7 +10,7 @@
 
 #include "tessera/core/timer.hpp"
 
-namespace heat {
+namespace heat_app {
 
 bool stdout_reaches_terminal() { return tessera::log::progress_reaches_terminal(); }
 
@@ -38,4 +38,4 @@ void ProgressLine::done() {
   shown_ = false;
 }
 
-}  // namespace heat
+}  // namespace heat_app

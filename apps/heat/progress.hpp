@@ -3,7 +3,7 @@
 #pragma once
 #include <cstdint>
 
-namespace heat {
+namespace heat_app {
 
 // Rank 0's stdout leads to a person's terminal. log::stdout_is_terminal() alone is not enough
 // under Open MPI: mpirun gives every rank a pseudo-terminal whatever its own stdout is, so when
@@ -26,4 +26,4 @@ class ProgressLine {
   double dt_, t0_, last_draw_ = 0;
 };
 
-}  // namespace heat
+}  // namespace heat_app

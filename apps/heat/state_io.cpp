@@ -9,18 +9,14 @@
 #include "tessera/io/checkpoint.hpp"
 #include "tessera/io/vector_io.hpp"
 
-namespace heat {
+namespace heat_app {
 namespace io = tessera::io;
 using tessera::Index;
 using tessera::UsageError;
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
+std::string hex(std::uint64_t v) { return io::hex64(v); }
 
-void History::add(std::int64_t s, double t, const tessera::array::FieldNorms& n) {
+void History::add(std::int64_t s, double t, const tessera::heat::FieldNorms& n) {
   step.push_back(s);
   time.push_back(t);
   l2.push_back(n.l2);
@@ -38,17 +34,24 @@ void History::truncate_after(std::int64_t s) {
   min.resize(k);
 }
 
+namespace {
+// What /fields/u says of itself (the field file and checkpoints alike).
+void annotate_field(const io::File& f, const std::string& path, std::int64_t step, double time) {
+  io::write_attr(f, path, "units", "1 (temperature, dimensionless)");
+  io::write_attr(f, path, "description", "temperature at x_i = (g_i + 1)/(n + 1), zero Dirichlet boundary");
+  io::write_attr(f, path, "layout", "row-major, last index fastest");
+  io::write_attr(f, path, "step", step);
+  io::write_attr(f, path, "time", time);
+}
+}  // namespace
+
 void write_field(const io::File& f, const std::string& path, const DistArray<double>& u, std::int64_t step,
                  double time) {
   // Contiguous (not chunked by the one-cell layout chunks): every rank writes its box collectively.
   io::Handle ds = io::create_dataset(f, path, io::h5type<double>(), u.layout().shape());
   io::write_box(f, ds, u.box(), u.data(), io::memory_layout(u));
   ds.reset();
-  io::write_attr(f, path, "units", "1 (temperature, dimensionless)");
-  io::write_attr(f, path, "description", "temperature at x_i = (g_i + 1)/(n + 1), zero Dirichlet boundary");
-  io::write_attr(f, path, "layout", "row-major, last index fastest");
-  io::write_attr(f, path, "step", step);
-  io::write_attr(f, path, "time", time);
+  annotate_field(f, path, step, time);
 }
 
 void write_history(const io::File& f, const History& h) {
@@ -79,7 +82,7 @@ void write_parameters(const io::File& f, const HeatProblem& p, std::int64_t step
   io::write_attr(f, "/", "alpha", p.alpha);
   io::write_attr(f, "/", "dt", p.dt);
   io::write_attr(f, "/", "r", p.r());
-  io::write_attr(f, "/", "init", tessera::array::to_string(p.init));
+  io::write_attr(f, "/", "init", tessera::heat::to_string(p.init));
   io::write_attr(f, "/", "step", step);
   io::write_attr(f, "/", "time", time);
   io::write_attr(f, "/", "checksum", hex(checksum));
@@ -88,32 +91,14 @@ void write_parameters(const io::File& f, const HeatProblem& p, std::int64_t step
 std::string write_checkpoint(const std::string& dir, const HeatSolver& s, const History& h,
                              const io::Provenance& prov, std::int64_t target_steps) {
   const auto& u = s.field();
-  const auto& comm = u.comm();
-  const std::string path = io::checkpoint_path(dir, checkpoint_prefix, s.step_count());
-  const std::uint64_t sum = tessera::array::bitwise_checksum(u);
-  // One checksum per block of the writing layout, so a restart names the damaged part.
-  const auto& L = u.layout();
-  std::vector<tessera::Box> blocks;
-  for (int r = 0; r < comm.size(); ++r) blocks.push_back(L.box_of(r));
-  const auto block_sums = tessera::array::bitwise_block_checksums(u, blocks);
-  std::vector<std::int64_t> lo, hi;
-  for (const auto& b : blocks)
-    for (int d = 0; d < b.ndims; ++d) lo.push_back(b.lo[d]), hi.push_back(b.hi[d]);
-  io::OutputFile out(comm, path);
-  io::write_provenance(out.file(), prov);
-  io::write_attr(out.file(), "/", "kind", "checkpoint");
-  io::write_attr(out.file(), "/", "steps_target", target_steps);
-  write_parameters(out.file(), s.problem(), s.step_count(), s.time(), sum);
-  write_field(out.file(), "/fields/u", u, s.step_count(), s.time());
-  write_history(out.file(), h);
-  io::write_vector(out.file(), "/checksums/block_lo", lo);
-  io::write_vector(out.file(), "/checksums/block_hi", hi);
-  io::write_vector(out.file(), "/checksums/block_sum", block_sums);
-  io::write_attr(out.file(), "/checksums", "description",
-                 "per block of the writing layout: lower and upper (exclusive) global index, dims values per "
-                 "block; block_sum: sum mod 2^64 of splitmix64(bits(u) ^ splitmix64(linear index)) over the block");
-  out.commit();
-  return path;
+  io::CheckpointWriter w(u.comm(), io::checkpoint_path(dir, checkpoint_prefix, s.step_count()), prov);
+  const std::uint64_t sum = w.add("u", u);
+  annotate_field(w.file(), "/fields/u", s.step_count(), s.time());
+  io::write_attr(w.file(), "/", "steps_target", target_steps);
+  write_parameters(w.file(), s.problem(), s.step_count(), s.time(), sum);
+  write_history(w.file(), h);
+  w.commit();
+  return w.path();
 }
 
 namespace {
@@ -149,37 +134,6 @@ void as_bad_input(const std::string& path, const std::string& older, F&& fn) {
 }
 }  // namespace
 
-namespace {
-// Compares the per-block checksums the writer recorded with those of the field as read.
-void check_block_checksums(const io::File& f, const DistArray<double>& u) {
-  std::vector<std::int64_t> lo, hi;
-  std::vector<std::uint64_t> want;
-  const int nd = u.ndims();
-  if (!f.exists("/checksums/block_sum")) return;  // older checkpoints: the whole-field checksum still applies
-  u.comm().collective_check([&] {
-    lo = io::read_vector<std::int64_t>(f, "/checksums/block_lo");
-    hi = io::read_vector<std::int64_t>(f, "/checksums/block_hi");
-    want = io::read_vector<std::uint64_t>(f, "/checksums/block_sum");
-    if (lo.size() != hi.size() || lo.size() != want.size() * static_cast<size_t>(nd))
-      throw UsageError("the /checksums datasets have inconsistent lengths");
-  });
-  std::vector<tessera::Box> blocks;
-  for (size_t b = 0; b < want.size(); ++b) {
-    tessera::Extents l{0, 0, 0}, h{1, 1, 1};
-    for (int d = 0; d < nd; ++d) {
-      l[d] = lo[b * static_cast<size_t>(nd) + static_cast<size_t>(d)];
-      h[d] = hi[b * static_cast<size_t>(nd) + static_cast<size_t>(d)];
-    }
-    blocks.emplace_back(nd, l, h);
-  }
-  const auto got = tessera::array::bitwise_block_checksums(u, blocks);
-  for (size_t b = 0; b < want.size(); ++b)
-    if (got[b] != want[b])
-      throw UsageError("block " + std::to_string(b) + " " + blocks[b].to_string() + " has checksum " + hex(got[b]) +
-                       ", the file records " + hex(want[b]) + ": the checkpoint is corrupt");
-}
-}  // namespace
-
 CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::string& spec) {
   CheckpointInfo info;
   std::pair<std::string, std::string> chosen;
@@ -200,7 +154,7 @@ CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::s
       info.problem.dims = static_cast<int>(io::read_attr_int(f, "/", "dims"));
       info.problem.alpha = io::read_attr_double(f, "/", "alpha");
       info.problem.dt = io::read_attr_double(f, "/", "dt");
-      info.problem.init = tessera::array::parse_heat_init(io::read_attr_string(f, "/", "init"));
+      info.problem.init = tessera::heat::parse_heat_init(io::read_attr_string(f, "/", "init"));
       info.step = io::read_attr_int(f, "/", "step");
       info.target_steps = io::read_attr_int(f, "/", "steps_target");
       info.checksum = std::stoull(io::read_attr_string(f, "/", "checksum"), nullptr, 16);
@@ -215,13 +169,11 @@ void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h) {
   auto& u = s.field();
   const auto& comm = u.comm();
   as_bad_input(info.path, info.next_older, [&] {
-    io::File f = io::File::open(comm, info.path, io::Mode::read);
-    io::read_array(f, "/fields/u", u);
+    io::CheckpointReader r(comm, info.path);
+    const std::uint64_t sum = r.read("u", u);  // every block the writer recorded, on this layout
     History loaded;
-    comm.collective_check([&] { loaded = read_history(f); });
-    check_block_checksums(f, u);
-    f.close();
-    const std::uint64_t sum = tessera::array::bitwise_checksum(u);
+    comm.collective_check([&] { loaded = read_history(r.file()); });
+    r.close();
     if (sum != info.checksum)
       throw UsageError("the field's checksum " + hex(sum) + " differs from the recorded " + hex(info.checksum) +
                        ": the file is corrupt");
@@ -231,4 +183,4 @@ void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h) {
   s.set_step(info.step);
 }
 
-}  // namespace heat
+}  // namespace heat_app

@@ -5,21 +5,22 @@
 #include <string>
 #include <vector>
 
-#include "tessera/array/heat_solver.hpp"
+#include "tessera/array/checksum.hpp"
+#include "tessera/heat/solver.hpp"
 #include "tessera/io/hdf5.hpp"
 #include "tessera/io/output_file.hpp"
 
-namespace heat {
+namespace heat_app {
 
 using tessera::array::DistArray;
-using tessera::array::HeatProblem;
-using tessera::array::HeatSolver;
+using tessera::heat::HeatProblem;
+using tessera::heat::HeatSolver;
 
 // Norms sampled during the run: /results/{step,time,l2,max,min}.
 struct History {
   std::vector<std::int64_t> step;
   std::vector<double> time, l2, max, min;
-  void add(std::int64_t s, double t, const tessera::array::FieldNorms& n);
+  void add(std::int64_t s, double t, const tessera::heat::FieldNorms& n);
   size_t size() const { return step.size(); }
   // Drops samples after `s` (a restart resumes from s).
   void truncate_after(std::int64_t s);
@@ -63,4 +64,4 @@ void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h);
 
 std::string hex(std::uint64_t v);
 
-}  // namespace heat
+}  // namespace heat_app

@@ -5,7 +5,11 @@
 
 #include <filesystem>
 
+#include <hdf5.h>
+
+#include "tessera/array/checksum.hpp"
 #include "tessera/array/dist_array.hpp"
+#include "tessera/io/checkpoint.hpp"
 #include "tessera/core/fs.hpp"
 #include "tessera/io/array_io.hpp"
 #include "tessera/io/output_file.hpp"
@@ -158,4 +162,78 @@ TEST(ArrayIO, UncommittedOutputLeavesNothing) {
   w.barrier();
   EXPECT_FALSE(fs::exists(path));
   EXPECT_TRUE(fs::temporaries_of(path).empty());
+}
+
+// io::CheckpointWriter / CheckpointReader: a set of arrays written by one layout, read back on
+// another; one changed value is named by its block; a file that is not a checkpoint is refused.
+TEST(Checkpoint, ArraysComeBackOnAnotherLayoutAndDamageIsNamed) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("ckpt.h5");
+  const mpi::ProcessGrid rows(w, {w.size(), 1}), cols(w, {1, w.size()});
+  DistArray<double> u(BlockLayout({37, 23}, {1, 1}, rows), 1);
+  DistArray<double> v(BlockLayout::make(w, {9, 7, 5}, {2, 7, 5}));
+  fill_pattern(u);
+  v.for_each_owned([](double& x, const Extents& g) { x = -0.25 * static_cast<double>(g[0] * 35 + g[1] * 5 + g[2]); });
+  const auto su = array::bitwise_checksum(u), sv = array::bitwise_checksum(v);
+  {
+    io::CheckpointWriter cw(w, path, {"test", "test --checkpoint", w.size(), 1, rows.to_string()});
+    EXPECT_EQ(cw.add("u", u), su);
+    EXPECT_EQ(cw.add("v", v), sv);
+    io::write_attr(cw.file(), "/", "step", std::int64_t{42});
+    cw.commit();
+  }
+  EXPECT_TRUE(fs::temporaries_of(path).empty());
+
+  DistArray<double> u2(BlockLayout({37, 23}, {1, 1}, cols), 2);  // another grid and ghost width
+  DistArray<double> v2(BlockLayout::make(w, {9, 7, 5}, {9, 1, 1}));
+  {
+    io::CheckpointReader r(w, path);
+    EXPECT_EQ(io::read_attr_int(r.file(), "/", "step"), 42);
+    EXPECT_EQ(r.read("u", u2), su);
+    EXPECT_EQ(r.read("v", v2), sv);
+    EXPECT_THROW(r.read("missing", u2), UsageError);
+    r.close();
+  }
+  EXPECT_EQ(w.sum(count_mismatches(u2)), 0);
+  EXPECT_EQ(array::bitwise_checksum(v2), sv);
+
+  // Change one value of u behind the checksums (rank 0, plain HDF5), then read on every rank.
+  if (w.rank() == 0) {
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t ds = H5Dopen2(f, "/fields/u", H5P_DEFAULT);
+    const hid_t fs_ = H5Dget_space(ds);
+    const hsize_t at[2] = {36, 22}, one[2] = {1, 1};
+    H5Sselect_hyperslab(fs_, H5S_SELECT_SET, at, nullptr, one, nullptr);
+    const hid_t ms = H5Screate_simple(2, one, nullptr);
+    const double bad = 1.5;
+    EXPECT_GE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs_, H5P_DEFAULT, &bad), 0);
+    H5Sclose(ms);
+    H5Sclose(fs_);
+    H5Dclose(ds);
+    H5Fclose(f);
+  }
+  w.barrier();
+  {
+    io::CheckpointReader r(w, path);
+    std::string msg;
+    try {
+      r.read("u", u2);
+    } catch (const UsageError& e) {
+      msg = e.what();
+    }
+    // the last block of the writer's row layout holds row 36
+    EXPECT_NE(msg.find("/fields/u: block " + std::to_string(w.size() - 1) + " "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("the checkpoint is corrupt"), std::string::npos) << msg;
+    EXPECT_EQ(r.read("v", v2), sv);  // the other array is intact
+    r.close();
+  }
+
+  // A field file that is no checkpoint.
+  const auto plain = scratch("plain.h5");
+  {
+    io::OutputFile out(w, plain);
+    io::write_array(out.file(), "/fields/u", u, {});
+    out.commit();
+  }
+  EXPECT_THROW(io::CheckpointReader(w, plain), UsageError);
 }

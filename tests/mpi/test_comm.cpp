@@ -4,9 +4,17 @@
 #include "tessera/mpi/comm.hpp"
 #include "tessera/mpi/process_grid.hpp"
 #include "tessera/mpi/requests.hpp"
+#include "tessera/mpi/version.hpp"
 
 using tessera::mpi::Comm;
 using tessera::mpi::ProcessGrid;
+
+TEST(MpiVersion, BuildInfoNamesTheLibraryAndStandard) {
+  const auto b = tessera::mpi::build_info();
+  EXPECT_FALSE(b.at("mpi_library").get<std::string>().empty());
+  EXPECT_EQ(b.at("mpi_standard").get<std::string>(), std::to_string(MPI_VERSION) + "." + std::to_string(MPI_SUBVERSION));
+  EXPECT_FALSE(b.at("version").get<std::string>().empty());  // core's part is there too
+}
 
 TEST(Comm, TypedReductions) {
   const Comm w = Comm::world();

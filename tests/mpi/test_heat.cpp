@@ -7,7 +7,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "tessera/array/heat_solver.hpp"
+#include "tessera/array/checksum.hpp"
+#include "tessera/heat/solver.hpp"
 #include "tessera/core/error.hpp"
 
 #ifdef TESSERA_HAVE_OPENMP
@@ -15,9 +16,9 @@
 #endif
 
 using namespace tessera;
-using array::HeatInit;
-using array::HeatProblem;
-using array::HeatSolver;
+using heat::HeatInit;
+using heat::HeatProblem;
+using heat::HeatSolver;
 
 namespace {
 HeatProblem problem(int dims, Index n, HeatInit init) {
@@ -88,7 +89,7 @@ TEST(Heat, OverlapOnAndOffAreBitwiseEqual) {
       for (Index i = 0; i < a.extent(0); ++i)
         for (Index j = 0; j < a.extent(1); ++j)
           for (Index k = 0; k < a.extent(2); ++k) bad += !same_bits(a.local(i, j, k), b.local(i, j, k));
-      EXPECT_EQ(w.sum(bad), 0) << dims << "D " << array::to_string(init);
+      EXPECT_EQ(w.sum(bad), 0) << dims << "D " << heat::to_string(init);
       EXPECT_EQ(array::bitwise_checksum(a), array::bitwise_checksum(b));
     }
 }
@@ -101,7 +102,7 @@ TEST(Heat, BitwiseEqualToAOneRankSolve) {
       const int steps = 30;
       const auto ref = one_rank_reference(p, steps);
       HeatSolver s = solve(w, p, steps, true);
-      EXPECT_EQ(w.sum(count_different(s.field(), ref)), 0) << dims << "D " << array::to_string(init);
+      EXPECT_EQ(w.sum(count_different(s.field(), ref)), 0) << dims << "D " << heat::to_string(init);
     }
 }
 
@@ -150,7 +151,7 @@ TEST(Heat, SineModeDecaysByLambdaEveryStep) {
     const double err = s.max_error_vs_sine();
     EXPECT_LT(err, 1e-13) << dims << "D";
     // the field really decayed (a solver that does nothing would fail here)
-    const double lambda = array::sine_lambda(p);
+    const double lambda = heat::sine_lambda(p);
     EXPECT_LT(lambda, 1.0);
     EXPECT_NEAR(s.norms().max, std::pow(lambda, 60), 1e-12);
     // lambda from its definition: 1 - 4 r dims sin^2(pi / (2 (n + 1)))
@@ -227,10 +228,10 @@ TEST(HeatStepResidual, CatchesANoOpAWrongCoefficientAndADroppedHalo) {
     auto before = s.field().clone();
     s.step(true);
     auto b = before.clone();
-    EXPECT_LT(array::step_residual(p, b, s.field()), 32 * DBL_EPSILON) << "the solver's own step";
+    EXPECT_LT(heat::step_residual(p, b, s.field()), 32 * DBL_EPSILON) << "the solver's own step";
 
     b = before.clone();
-    EXPECT_GT(array::step_residual(p, b, before), 1e-6) << "a step that changed nothing";
+    EXPECT_GT(heat::step_residual(p, b, before), 1e-6) << "a step that changed nothing";
 
     auto scaled = s.field().clone();
     for (Index i = 0; i < scaled.extent(0); ++i)
@@ -238,7 +239,7 @@ TEST(HeatStepResidual, CatchesANoOpAWrongCoefficientAndADroppedHalo) {
         for (Index k = 0; k < scaled.extent(2); ++k)
           scaled.local(i, j, k) = before.local(i, j, k) + 1.001 * (s.field().local(i, j, k) - before.local(i, j, k));
     b = before.clone();
-    EXPECT_GT(array::step_residual(p, b, scaled), 1e-8) << "r off by 0.1 %";
+    EXPECT_GT(heat::step_residual(p, b, scaled), 1e-8) << "r off by 0.1 %";
 
     // FTCS from ghosts that were never received (zero at every face, rank faces included)
     auto stale = before.clone();
@@ -263,7 +264,7 @@ TEST(HeatStepResidual, CatchesANoOpAWrongCoefficientAndADroppedHalo) {
           wrong.local(i, j, k) = stale.local(i, j, k) + r * (sum - 2 * dims * stale.local(i, j, k));
         }
     b = before.clone();
-    const double res = array::step_residual(p, b, wrong);
+    const double res = heat::step_residual(p, b, wrong);
     if (w.any(inner_face)) EXPECT_GT(res, 1e-6) << "ghosts at rank faces never received";
     else EXPECT_LT(res, 32 * DBL_EPSILON) << "one rank: no rank face, zero ghosts are the boundary";
   }

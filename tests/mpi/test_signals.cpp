@@ -4,7 +4,7 @@
 #include <csignal>
 
 #include "tessera/core/error.hpp"
-#include "tessera/core/signals.hpp"
+#include "tessera/mpi/stop_vote.hpp"
 #include "tessera/mpi/comm.hpp"
 
 using namespace tessera;

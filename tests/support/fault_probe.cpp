@@ -13,7 +13,7 @@
 #include "tessera/array/halo_exchange.hpp"
 #include "tessera/core/cli.hpp"
 #include "tessera/core/error.hpp"
-#include "tessera/core/signals.hpp"
+#include "tessera/mpi/stop_vote.hpp"
 #include "tessera/io/array_io.hpp"
 #include "tessera/io/output_file.hpp"
 #include "tessera/mpi/environment.hpp"

@@ -30,7 +30,6 @@ TEST(Report, WritesValidJsonWithBuildInfo) {
   EXPECT_EQ(j["parameters"]["n"], 4096);
   EXPECT_TRUE(j["verified"].get<bool>());
   EXPECT_EQ(j["build"]["version"], tessera::version());
-  EXPECT_FALSE(j["build"]["mpi_library"].get<std::string>().empty());
   // no temporary left beside it
   for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename(), "m.json");
   fs::remove_all(dir);

@@ -3,7 +3,8 @@
 
 #include <vector>
 
-#include "tessera/array/stencil.hpp"
+#include "tessera/array/overlap.hpp"
+#include "tessera/heat/stencil.hpp"
 
 using namespace tessera;
 using array::split_for_overlap;

@@ -5,6 +5,7 @@
 #include "tessera/core/fs.hpp"
 #include "tessera/core/report.hpp"
 #include "tessera/core/version.hpp"
+#include "tessera/mpi/version.hpp"
 
 namespace tessera::io {
 
@@ -19,7 +20,7 @@ void write_provenance(const File& f, const Provenance& p) {
   write_attr(f, "/", "command_line", p.command_line);
   // one timestamp for every rank (attributes are collective and must agree)
   write_attr(f, "/", "created_utc", f.parallel() ? f.comm().bcast_string(utc_now_iso8601()) : utc_now_iso8601());
-  write_attr(f, "/", "mpi_library", mpi_library_version());
+  write_attr(f, "/", "mpi_library", mpi::library_version());
   unsigned maj = 0, min = 0, rel = 0;
   H5get_libversion(&maj, &min, &rel);
   write_attr(f, "/", "hdf5_version", std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));

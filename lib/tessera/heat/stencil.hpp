@@ -1,5 +1,5 @@
-// tessera/array/stencil.hpp: the explicit (FTCS) heat-equation update on a region of a block, and
-// the split of a block into the cells that need no ghost values and the strips next to the faces.
+// tessera/heat/stencil.hpp: the explicit (FTCS) heat-equation update on a region of a block (the
+// split of a block into interior and face strips is generic: tessera/array/overlap.hpp).
 //
 // The update of one cell, in 1, 2 or 3 dimensions (3-, 5-, 7-point stencil):
 //   u_new = u + r * ( ((u[-e0] + u[+e0]) - (u + u)) + ((u[-e1] + u[+e1]) - (u + u)) + ... )
@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "tessera/array/dist_array.hpp"
+#include "tessera/array/overlap.hpp"
 
-namespace tessera::array {
+namespace tessera::heat {
+
+using array::DistArray;
 
 // Updates u_new on `region`, a box of LOCAL indices inside [0, extent) of u's owned block, from u
 // (ghost width >= 1; u's ghost layers must hold the neighbours' or the boundary's values wherever
@@ -22,22 +25,4 @@ namespace tessera::array {
 // OpenMP over the outer dimension(s), schedule(static); the contiguous inner loop vectorizes.
 void ftcs_update(const DistArray<double>& u, DistArray<double>& u_new, double r, const Box& region);
 
-// The owned block in local indices, [0, extent).
-Box local_box(const DistArray<double>& a);
-
-// A block split for overlapping a halo exchange with compute: `interior` holds the cells whose
-// stencil reads no ghost that the exchange writes, `strips` (disjoint, covering the rest of the
-// block) the cells next to a face that has a neighbour. lower[d]/upper[d]: whether the face of
-// dimension d has a neighbour (a physical boundary's ghosts are constant and need no wait).
-struct BlockSplit {
-  Box interior;
-  std::vector<Box> strips;
-};
-BlockSplit split_for_overlap(const Box& local, const std::array<bool, 3>& lower, const std::array<bool, 3>& upper,
-                             int radius = 1);
-
-// Cuts `b` along dimension 0 into `pieces` near-equal slabs (fewer when b is thinner); empty boxes
-// are dropped.
-std::vector<Box> slabs(const Box& b, int pieces);
-
-}  // namespace tessera::array
+}  // namespace tessera::heat

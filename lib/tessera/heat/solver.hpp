@@ -1,4 +1,4 @@
-// tessera/array/heat_solver.hpp: the explicit heat equation u_t = alpha * laplace(u) on the unit
+// tessera/heat/solver.hpp: the explicit heat equation u_t = alpha * laplace(u) on the unit
 // square/cube, block-distributed, with the halo exchange overlapped with the interior update.
 //
 // Discretisation: N interior points per dimension, x_i = i/(N+1), i = 1..N (global index g = i-1),
@@ -18,9 +18,14 @@
 
 #include "tessera/array/dist_array.hpp"
 #include "tessera/array/halo_exchange.hpp"
-#include "tessera/array/stencil.hpp"
+#include "tessera/heat/stencil.hpp"
 
-namespace tessera::array {
+namespace tessera::heat {
+
+using array::DistArray;
+using array::BlockLayout;
+using array::BlockSplit;
+using array::HaloExchange;
 
 enum class HeatInit { sine, hotspot };
 // "sine" | "hotspot"; UsageError otherwise.
@@ -130,14 +135,4 @@ class HeatSolver {
 // to a rank boundary from stale ghosts gives far more. `before` is modified (its ghosts).
 double step_residual(const HeatProblem& p, DistArray<double>& before, const DistArray<double>& after);
 
-// An order-independent checksum of the owned values of `a` (their bit patterns, mixed with their
-// global indices, summed modulo 2^64): equal for bitwise-equal arrays whatever their layout,
-// different (with overwhelming probability) when any value or position differs. Collective.
-std::uint64_t bitwise_checksum(const DistArray<double>& a);
-// The same checksum per block: element b sums the cells of `blocks[b]` (global boxes), over every
-// rank. With blocks that tile the array, their sum (mod 2^64) is bitwise_checksum(a). Any layout
-// of `a` gives the same values, so a checkpoint written by one layout is checked block by block on
-// another. Collective.
-std::vector<std::uint64_t> bitwise_block_checksums(const DistArray<double>& a, const std::vector<Box>& blocks);
-
-}  // namespace tessera::array
+}  // namespace tessera::heat
