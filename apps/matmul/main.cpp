@@ -55,6 +55,7 @@
 #include "tessera/linalg/freivalds.hpp"
 #include "tessera/linalg/summa.hpp"
 #include "tessera/mpi/environment.hpp"
+#include "tessera/program/program.hpp"
 #include "verify.hpp"
 
 namespace linalg = tessera::linalg;
@@ -83,6 +84,7 @@ struct Options {
   bool corrupt_c = false;
   // which sizes / dtype the user gave (files decide the others)
   bool m_given = false, n_given = false, k_given = false, dtype_given = false;
+  CLI::Option *o_m = nullptr, *o_n = nullptr, *o_k = nullptr, *o_d = nullptr;
 };
 
 // Everything decided before the matrices exist.
@@ -174,8 +176,24 @@ Timing run_multiplies(const tessera::mpi::Comm& world, const Options& opt, linal
   return out;
 }
 
+// What run() leaves for verify() and finish().
+struct Results {
+  linalg::ProductCheck freivalds;
+  bool structured = false;
+  StructuredResult structured_result;
+  std::function<void(tessera::program::Context&)> write_output;  // holds the arrays until the verdict
+};
+
+struct State : Options {
+  Setup setup;
+  Results results;
+};
+
 template <typename T>
-int run_typed(Environment& env, const Options& opt, Setup& s, int argc, char** argv) {
+void run_typed(tessera::program::Context& ctx, State& st) {
+  const Options& opt = st;
+  Setup& s = st.setup;
+  Environment& env = ctx.env();
   const auto& world = env.world();
   const auto& L = s.layouts;
   const T alpha = static_cast<T>(opt.alpha), beta = static_cast<T>(opt.beta);
@@ -210,147 +228,146 @@ int run_typed(Environment& env, const Options& opt, Setup& s, int argc, char** a
       C.global(where) += static_cast<T>(1000.0 * static_cast<double>(s.k) * std::max(1.0, std::fabs(opt.alpha)));
   }
 
-  // Verification.
+  // Verification: the checks' figures here, the verdict in verify().
   const tessera::Timer t_check;
-  const auto fr = freivalds.check(alpha, A, B, beta, C);
-  bool ok = fr.passed;
-  const bool structured = s.init.kind == InitKind::structured && !s.from_files;
-  StructuredResult sr;
-  if (structured) {
-    sr = check_structured(world, C, alpha, beta, s.k, plan.panels().size());
-    ok = ok && sr.passed;
-  }
+  Results& res = st.results;
+  res.freivalds = freivalds.check(alpha, A, B, beta, C);
+  res.structured = s.init.kind == InitKind::structured && !s.from_files;
+  if (res.structured) res.structured_result = check_structured(world, C, alpha, beta, s.k, plan.panels().size());
   const double check_s = world.max(t_check.elapsed());
 
-  // Output, only for a verified result.
-  double output_s = 0;
-  if (!opt.common.output.empty() && ok) {
-    namespace io = tessera::io;
-    const tessera::Timer t_out;
-    io::OutputFile out(world, opt.common.output);
-    io::ArrayWriteOptions w;
-    w.description = "C = alpha A B + beta C0, row-major";
-    io::write_array(out.file(), "/fields/C", C, w);
-    io::write_attr(out.file(), "/fields/C", "alpha", opt.alpha);
-    io::write_attr(out.file(), "/fields/C", "beta", opt.beta);
-    io::write_attr(out.file(), "/fields/C", "init", s.from_files ? opt.a_file + " " + opt.b_file : s.init.text);
-    io::write_attr(out.file(), "/fields/C", "backend", opt.backend);
-    if (opt.write_inputs) {
-      w.description = "A (m x k), row-major";
-      io::write_array(out.file(), "/fields/A", A, w);
-      w.description = "B (k x n), row-major";
-      io::write_array(out.file(), "/fields/B", B, w);
-    }
-    io::write_provenance(out.file(), {"matmul", tessera::cli::command_line(argc, argv), world.size(),
-                                      Environment::max_threads(), s.grid.to_string()});
-    out.commit();
-    output_s = world.max(t_out.elapsed());
+  // Output, written in finish() only for a verified result. The arrays move into the closure.
+  if (!opt.common.output.empty()) {
+    auto keep = std::make_shared<std::tuple<DistArray<T>, DistArray<T>, DistArray<T>>>(std::move(A), std::move(B),
+                                                                                       std::move(C));
+    res.write_output = [keep, &st](tessera::program::Context& c) {
+      namespace io = tessera::io;
+      const Options& o = st;
+      const Setup& su = st.setup;
+      const auto& [a, b, cc] = *keep;
+      const tessera::Timer t_out;
+      io::OutputFile out(c.world(), o.common.output);
+      io::ArrayWriteOptions w;
+      w.description = "C = alpha A B + beta C0, row-major";
+      io::write_array(out.file(), "/fields/C", cc, w);
+      io::write_attr(out.file(), "/fields/C", "alpha", o.alpha);
+      io::write_attr(out.file(), "/fields/C", "beta", o.beta);
+      io::write_attr(out.file(), "/fields/C", "init", su.from_files ? o.a_file + " " + o.b_file : su.init.text);
+      io::write_attr(out.file(), "/fields/C", "backend", o.backend);
+      if (o.write_inputs) {
+        w.description = "A (m x k), row-major";
+        io::write_array(out.file(), "/fields/A", a, w);
+        w.description = "B (k x n), row-major";
+        io::write_array(out.file(), "/fields/B", b, w);
+      }
+      io::write_provenance(out.file(), c.provenance(su.grid.to_string()));
+      out.commit();
+      const double output_s = c.world().max(t_out.elapsed());
+      c.metric("output_s", output_s);
+      c.summary("output: {} ({:.3f} s)", o.common.output, output_s);
+    };
   }
 
   // Summary.
   const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
   const double gflops = flops / t_med * 1e-9;
   const bool dev = linalg::on_device(s.summa.backend);
-  namespace log = tessera::log;
-  log::info("tessera-matmul: C = {} A B + {} C, ({}x{}) ({}x{}), {}, {} backend, {} rank{} on a {} grid", opt.alpha,
-            opt.beta, s.m, s.k, s.k, s.n, s.dtype, opt.backend, world.size(), world.size() == 1 ? "" : "s",
-            s.grid.to_string());
-  log::info("panels: {} of width <= {}{}", plan.panels().size(), s.summa.panel,
-            dev ? fmt::format(", panels {} (GPU {} on rank 0: {})", plan.device_direct() ? "from device memory (CUDA-aware MPI)"
-                                                                                        : "staged through pinned host memory",
-                              s.device, s.device_name)
-                : "");
-  log::info("inputs: {} ({:.3f} s); memory per rank: {} host{}", s.from_files ? opt.a_file + ", " + opt.b_file : s.init.text,
-            input_s, tessera::meminfo::format_bytes(s.memory.host),
-            dev ? ", " + tessera::meminfo::format_bytes(s.memory.device) + " device" : "");
-  log::info("time: {:.4f} s (median of {}, min {:.4f} s){}", t_med, timing.times.size(), t_min,
-            dev ? fmt::format("; upload {:.3f} s, download {:.3f} s", timing.upload, timing.download) : "");
-  log::info("rate: {:.2f} GFLOP/s total, {:.2f} GFLOP/s per rank", gflops, gflops / world.size());
-  log::info("breakdown (mean over ranks): local GEMM {:.4f} s, communication wait {:.4f} s (in flight {:.4f} s), "
-            "staging {:.4f} s, packing {:.4f} s; overlap {:.0f}%",
-            bd.gemm, bd.wait, bd.comm, bd.staging, bd.pack, 100.0 * bd.overlap);
-  log::info("check: Freivalds residual {:.3e} (tolerance {:.3e}){}", fr.residual, fr.tolerance,
-            opt.corrupt_c ? " [--corrupt-c: one element of C was changed]" : "");
-  if (structured)
-    log::info("check: structured closed form, max relative error {:.3e} (tolerance {:.3e}), {} wrong entries",
-              sr.max_rel_error, sr.tolerance, sr.wrong);
-  if (!opt.common.output.empty())
-    log::info(ok ? fmt::format("output: {} ({:.3f} s)", opt.common.output, output_s)
-                 : std::string("output: not written (verification failed)"));
+  ctx.summary("tessera-matmul: C = {} A B + {} C, ({}x{}) ({}x{}), {}, {} backend, {} rank{} on a {} grid", opt.alpha,
+              opt.beta, s.m, s.k, s.k, s.n, s.dtype, opt.backend, world.size(), world.size() == 1 ? "" : "s",
+              s.grid.to_string());
+  ctx.summary("panels: {} of width <= {}{}", plan.panels().size(), s.summa.panel,
+              dev ? fmt::format(", panels {} (GPU {} on rank 0: {})",
+                                plan.device_direct() ? "from device memory (CUDA-aware MPI)"
+                                                     : "staged through pinned host memory",
+                                s.device, s.device_name)
+                  : "");
+  ctx.summary("inputs: {} ({:.3f} s); memory per rank: {} host{}", s.from_files ? opt.a_file + ", " + opt.b_file : s.init.text,
+              input_s, tessera::meminfo::format_bytes(s.memory.host),
+              dev ? ", " + tessera::meminfo::format_bytes(s.memory.device) + " device" : "");
+  ctx.summary("time: {:.4f} s (median of {}, min {:.4f} s){}", t_med, timing.times.size(), t_min,
+              dev ? fmt::format("; upload {:.3f} s, download {:.3f} s", timing.upload, timing.download) : "");
+  ctx.summary("rate: {:.2f} GFLOP/s total, {:.2f} GFLOP/s per rank", gflops, gflops / world.size());
+  ctx.summary("breakdown (mean over ranks): local GEMM {:.4f} s, communication wait {:.4f} s (in flight {:.4f} s), "
+              "staging {:.4f} s, packing {:.4f} s; overlap {:.0f}%",
+              bd.gemm, bd.wait, bd.comm, bd.staging, bd.pack, 100.0 * bd.overlap);
+  if (opt.corrupt_c) ctx.summary("[--corrupt-c: one element of C was changed before the check]");
 
-  if (!opt.common.report.empty() && world.rank() == 0) {
-    tessera::Report report("matmul");
-    report.parameter("m", s.m);
-    report.parameter("n", s.n);
-    report.parameter("k", s.k);
-    report.parameter("dtype", s.dtype);
-    report.parameter("backend", opt.backend);
-    report.parameter("grid", s.grid.to_string());
-    report.parameter("panel", s.summa.panel);
-    report.parameter("alpha", opt.alpha);
-    report.parameter("beta", opt.beta);
-    report.parameter("init", s.init.text);
-    report.parameter("a", opt.a_file);
-    report.parameter("b", opt.b_file);
-    report.parameter("gpu_aware", opt.gpu_aware);
-    report.parameter("reps", opt.reps);
-    report.parameter("warmup", opt.warmup);
-    report.parameter("corrupt_c", opt.corrupt_c);
-    report.set_run({{"ranks", world.size()},
-                    {"nodes", env.num_nodes()},
-                    {"threads_per_rank", Environment::max_threads()},
-                    {"device", s.device},
-                    {"device_name", s.device_name},
-                    {"device_direct", plan.device_direct()},
-                    {"build", tessera::build_info()}});
-    report.metric("gflops", gflops);
-    report.metric("gflops_per_rank", gflops / world.size());
-    report.metric("time_s", t_med);
-    report.metric("time_min_s", t_min);
-    report.metric("times_s", timing.times);
-    report.metric("panels", plan.panels().size());
-    report.metric("gemm_s", bd.gemm);
-    report.metric("wait_s", bd.wait);
-    report.metric("comm_s", bd.comm);
-    report.metric("staging_s", bd.staging);
-    report.metric("pack_s", bd.pack);
-    report.metric("overlap", bd.overlap);
-    report.metric("bytes_broadcast_received", bd.received);
-    report.metric("upload_s", timing.upload);
-    report.metric("download_s", timing.download);
-    report.metric("input_s", input_s);
-    report.metric("check_s", check_s);
-    report.metric("output_s", output_s);
-    report.metric("memory_host_bytes_per_rank", s.memory.host);
-    report.metric("memory_device_bytes_per_rank", s.memory.device);
-    report.metric("freivalds_residual", fr.residual);
-    report.metric("freivalds_tolerance", fr.tolerance);
-    if (structured) {
-      report.metric("structured_max_rel_error", sr.max_rel_error);
-      report.metric("structured_tolerance", sr.tolerance);
-      report.metric("structured_wrong", sr.wrong);
-    }
-    report.set_verified(ok);
-    report.write(opt.common.report);
-  }
-  if (world.rank() == 0) {
-    std::printf("%s\n", ok ? "VERIFIED" : "FAILED");  // the verdict shows even with --quiet
-    std::fflush(stdout);
-  }
-  return ok ? 0 : 1;
+  ctx.parameter("m", s.m);
+  ctx.parameter("n", s.n);
+  ctx.parameter("k", s.k);
+  ctx.parameter("dtype", s.dtype);
+  ctx.parameter("backend", opt.backend);
+  ctx.parameter("grid", s.grid.to_string());
+  ctx.parameter("panel", s.summa.panel);
+  ctx.parameter("alpha", opt.alpha);
+  ctx.parameter("beta", opt.beta);
+  ctx.parameter("init", s.init.text);
+  ctx.parameter("a", opt.a_file);
+  ctx.parameter("b", opt.b_file);
+  ctx.parameter("gpu_aware", opt.gpu_aware);
+  ctx.parameter("reps", opt.reps);
+  ctx.parameter("warmup", opt.warmup);
+  ctx.parameter("corrupt_c", opt.corrupt_c);
+  ctx.run_info("device", s.device);
+  ctx.run_info("device_name", s.device_name);
+  ctx.run_info("device_direct", plan.device_direct());
+  ctx.metric("gflops", gflops);
+  ctx.metric("gflops_per_rank", gflops / world.size());
+  ctx.metric("time_s", t_med);
+  ctx.metric("time_min_s", t_min);
+  ctx.metric("times_s", timing.times);
+  ctx.metric("panels", plan.panels().size());
+  ctx.metric("gemm_s", bd.gemm);
+  ctx.metric("wait_s", bd.wait);
+  ctx.metric("comm_s", bd.comm);
+  ctx.metric("staging_s", bd.staging);
+  ctx.metric("pack_s", bd.pack);
+  ctx.metric("overlap", bd.overlap);
+  ctx.metric("bytes_broadcast_received", bd.received);
+  ctx.metric("upload_s", timing.upload);
+  ctx.metric("download_s", timing.download);
+  ctx.metric("input_s", input_s);
+  ctx.metric("check_s", check_s);
+  ctx.metric("output_s", 0.0);
+  ctx.metric("memory_host_bytes_per_rank", s.memory.host);
+  ctx.metric("memory_device_bytes_per_rank", s.memory.device);
 }
 
-int run(Environment& env, int argc, char** argv) {
-  Options opt;
-  CLI::App app{"Distributed matrix multiply C = alpha A B + beta C (SUMMA) on CPUs (BLAS) or GPUs (CUDA kernel, "
-               "cuBLAS), verified, HDF5 in and out.",
-               "tessera-matmul"};
-  tessera::cli::add_common(app, opt.common);
+// The verdict: Freivalds' residual against its bound; with structured input also every element
+// against the closed form.
+tessera::program::Verdict verify(tessera::program::Context& ctx, State& st) {
+  const Results& r = st.results;
+  tessera::program::Verdict v;
+  v.within("freivalds", r.freivalds.residual, r.freivalds.tolerance, "relative residual of C - (alpha A B + beta C0)");
+  ctx.metric("freivalds_residual", r.freivalds.residual);
+  ctx.metric("freivalds_tolerance", r.freivalds.tolerance);
+  if (r.structured) {
+    const auto& sr = r.structured_result;
+    v.within("closed_form", sr.max_rel_error, sr.tolerance,
+             fmt::format("max relative error over every element, {} wrong", sr.wrong));
+    ctx.metric("structured_max_rel_error", sr.max_rel_error);
+    ctx.metric("structured_tolerance", sr.tolerance);
+    ctx.metric("structured_wrong", sr.wrong);
+  }
+  return v;
+}
+
+// The output appears only for a verified result (never a half-written or wrong file).
+void finish(tessera::program::Context& ctx, State& st, const tessera::program::Verdict& v) {
+  if (!st.results.write_output) return;
+  if (v.verified())
+    st.results.write_output(ctx);
+  else
+    ctx.summary("output: not written (verification failed)");
+  st.results.write_output = nullptr;  // the arrays go now
+}
+
+void options(CLI::App& app, State& opt) {
   app.option_defaults()->always_capture_default();
-  auto* o_m = app.add_option("--m", opt.m_text, "Rows of A and C");
-  auto* o_n = app.add_option("--n", opt.n_text, "Columns of B and C");
-  auto* o_k = app.add_option("--k", opt.k_text, "Columns of A, rows of B");
-  auto* o_d = app.add_option("--dtype", opt.dtype, "float32 | float64")->check(CLI::IsMember({"float32", "float64"}));
+  opt.o_m = app.add_option("--m", opt.m_text, "Rows of A and C");
+  opt.o_n = app.add_option("--n", opt.n_text, "Columns of B and C");
+  opt.o_k = app.add_option("--k", opt.k_text, "Columns of A, rows of B");
+  opt.o_d = app.add_option("--dtype", opt.dtype, "float32 | float64")->check(CLI::IsMember({"float32", "float64"}));
   app.add_option("--backend", opt.backend, "Local GEMM: blas | cuda (own kernel) | cublas")
       ->check(CLI::IsMember({"blas", "cuda", "cublas"}));
   app.add_option("--grid", opt.grid, "Process grid PxQ (default: as square as the ranks allow)");
@@ -367,27 +384,22 @@ int run(Environment& env, int argc, char** argv) {
   app.add_option("--reps", opt.reps, "Timed runs (the median is reported)")->check(CLI::Range(1, 1000));
   app.add_option("--warmup", opt.warmup, "Untimed runs first")->check(CLI::Range(0, 100));
   app.add_flag("--corrupt-c", opt.corrupt_c, "Test hook: change one element of C before the check")->group("");
-  app.footer(
-      "Examples:\n"
-      "  mpirun -np 2 tessera-matmul --report matmul.json --output c.h5\n"
-      "  mpirun -np 4 tessera-matmul --m 8192 --n 8192 --k 8192 --dtype float64 --backend blas --output c.h5\n"
-      "  mpirun -np 2 tessera-matmul --m 10000 --n 10000 --k 10000 --dtype float32 --backend cublas\n"
-      "  mpirun -np 4 tessera-matmul --a ab.h5:/fields/A --b ab.h5:/fields/B --output c.h5");
-  bool done = false;
-  tessera::cli::parse(app, argc, argv, done);
-  if (done) return 0;
-  tessera::cli::apply(opt.common);
-  opt.m_given = o_m->count() > 0;
-  opt.n_given = o_n->count() > 0;
-  opt.k_given = o_k->count() > 0;
-  opt.dtype_given = o_d->count() > 0;
+}
+
+void validate(tessera::program::Context& ctx, State& opt) {
+  Environment& env = ctx.env();
+  opt.common = ctx.common();
+  opt.m_given = opt.o_m->count() > 0;
+  opt.n_given = opt.o_n->count() > 0;
+  opt.k_given = opt.o_k->count() > 0;
+  opt.dtype_given = opt.o_d->count() > 0;
 
   // Validation: pure functions of the command line, so every rank decides alike.
   const auto& world = env.world();
   opt.m = tessera::cli::parse_extents(opt.m_text, "--m", 1, 1)[0];
   opt.n = tessera::cli::parse_extents(opt.n_text, "--n", 1, 1)[0];
   opt.k = tessera::cli::parse_extents(opt.k_text, "--k", 1, 1)[0];
-  Setup s;
+  Setup& s = opt.setup;
   s.init = parse_init(opt.init);
   s.summa.backend = linalg::parse_backend(opt.backend);
   s.summa.gpu_aware = linalg::parse_gpu_aware(opt.gpu_aware);
@@ -397,11 +409,6 @@ int run(Environment& env, int argc, char** argv) {
   tessera::require(std::isfinite(opt.alpha) && std::isfinite(opt.beta), "--alpha and --beta must be finite numbers");
   const std::vector<int> dims =
       opt.grid.empty() ? std::vector<int>{0, 0} : tessera::mpi::ProcessGrid::parse_dims(opt.grid, 2, world.size());
-  world.collective_check([&] {
-    if (world.rank() != 0) return;
-    if (!opt.common.output.empty()) tessera::fs::check_writable(opt.common.output);
-    if (!opt.common.report.empty()) tessera::fs::check_writable(opt.common.report);
-  });
   world.collective_check([&] {
     if (linalg::on_device(s.summa.backend)) gpu::require_device("--backend " + opt.backend);
   });
@@ -437,11 +444,33 @@ int run(Environment& env, int argc, char** argv) {
   s.memory = plan_memory(s.layouts, es, s.summa, direct, opt.beta != 0.0);
   check_memory(env, s.memory, s.device);
 
-  return s.dtype == "float32" ? run_typed<float>(env, opt, s, argc, argv) : run_typed<double>(env, opt, s, argc, argv);
+}
+
+void run(tessera::program::Context& ctx, State& st) {
+  if (st.setup.dtype == "float32")
+    run_typed<float>(ctx, st);
+  else
+    run_typed<double>(ctx, st);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return Environment::run(argc, argv, [&](Environment& env) { return run(env, argc, argv); });
+  tessera::program::Program<State> p;
+  p.name = "matmul";
+  p.description =
+      "Distributed matrix multiply C = alpha A B + beta C (SUMMA) on CPUs (BLAS) or GPUs (CUDA kernel, cuBLAS), "
+      "verified, HDF5 in and out.";
+  p.footer =
+      "Examples:\n"
+      "  mpirun -np 2 tessera-matmul --report matmul.json --output c.h5\n"
+      "  mpirun -np 4 tessera-matmul --m 8192 --n 8192 --k 8192 --dtype float64 --backend blas --output c.h5\n"
+      "  mpirun -np 2 tessera-matmul --m 10000 --n 10000 --k 10000 --dtype float32 --backend cublas\n"
+      "  mpirun -np 4 tessera-matmul --a ab.h5:/fields/A --b ab.h5:/fields/B --output c.h5";
+  p.options = options;
+  p.validate = validate;
+  p.run = run;
+  p.verify = verify;
+  p.finish = finish;
+  return tessera::program::main(argc, argv, p);
 }

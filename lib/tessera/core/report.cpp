@@ -9,7 +9,7 @@ namespace tessera {
 
 Report::Report(std::string app) {
   data_["app"] = std::move(app);
-  data_["schema"] = "tessera-report/1";
+  data_["schema"] = "tessera-report/2";
   data_["time_utc"] = utc_now_iso8601();
   data_["build"] = build_info();
   data_["metrics"] = nlohmann::json::object();
