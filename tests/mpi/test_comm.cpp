@@ -38,7 +38,9 @@ TEST(Comm, CollectiveCheckTurnsALocalFailureIntoAGlobalOne) {
     w.collective_check([&] {
       if (w.rank() == bad) throw tessera::UsageError("bad input on rank " + std::to_string(bad));
     });
-    FAIL() << "every rank must throw";
+    // ADD_FAILURE, not FAIL: a rank returning here would leave the others alone in the next
+    // collective_check (a hang until ctest's timeout instead of a failure)
+    ADD_FAILURE() << "every rank must throw";
   } catch (const tessera::Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
     EXPECT_EQ(std::string(e.what()), "bad input on rank " + std::to_string(bad));
