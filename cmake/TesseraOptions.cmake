@@ -17,3 +17,12 @@ if(TESSERA_SANITIZE)
                       $<$<COMPILE_LANGUAGE:CXX,C>:-fno-sanitize-recover=undefined>)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# Bits are promised (tests compare results exactly, the stencil's split update must equal the
+# fused one, a restart must continue bit for bit): no contraction of a*b+c into an FMA behind the
+# source's back, for every C/C++ translation unit and for the host side of CUDA ones. Never
+# -ffast-math, -Ofast or -march=native (tests/unit/compile_flags.cmake checks the compile commands).
+# nvcc's device code keeps --fmad=true: the GPU kernels' results are compared with the CPU's within
+# a rounding bound (tests/gpu), never bit for bit.
+add_compile_options($<$<COMPILE_LANGUAGE:CXX,C>:-ffp-contract=off>
+                    $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-ffp-contract=off>)

@@ -5,6 +5,9 @@
 #   tessera_add_mpi_test(NAME n SOURCES a.cpp ... RANKS 1 2 4 [LABELS l ...] [TIMEOUT s])
 #       one binary with Tessera's MPI-aware gtest main, registered once per rank count as
 #       n.npK with PROCESSORS K, so `ctest -j` never oversubscribes the machine; label `mpi`.
+#   tessera_add_mpi_ranks(NAME n TARGET t RANKS 5 7 [ARGS a ...] [LABELS l ...] [TIMEOUT s])
+#       an existing MPI test binary registered at more rank counts (n.npK), with extra arguments
+#       (e.g. --gtest_filter=...: only the tests meant for those ranks); label `mpi`.
 #   tessera_add_script_test(NAME n SCRIPT file.sh [PROCESSORS k] [LABELS l ...] [TIMEOUT s])
 #       an end-to-end bash script; it gets the launcher and the build paths in its environment.
 #
@@ -70,6 +73,21 @@ function(tessera_add_mpi_test)
     add_test(NAME ${T_NAME}.np${np}
              COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${TESSERA_TEST_MPIEXEC_FLAGS}
                      $<TARGET_FILE:${T_NAME}> ${MPIEXEC_POSTFLAGS})
+    set_tests_properties(${T_NAME}.np${np} PROPERTIES
+                         PROCESSORS ${np} LABELS "mpi;${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+                         ENVIRONMENT "${TESSERA_TEST_ENVIRONMENT}")
+  endforeach()
+endfunction()
+
+function(tessera_add_mpi_ranks)
+  cmake_parse_arguments(T "" "NAME;TARGET;TIMEOUT" "RANKS;ARGS;LABELS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  foreach(np IN LISTS T_RANKS)
+    add_test(NAME ${T_NAME}.np${np}
+             COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${TESSERA_TEST_MPIEXEC_FLAGS}
+                     $<TARGET_FILE:${T_TARGET}> ${MPIEXEC_POSTFLAGS} ${T_ARGS})
     set_tests_properties(${T_NAME}.np${np} PROPERTIES
                          PROCESSORS ${np} LABELS "mpi;${T_LABELS}" TIMEOUT ${T_TIMEOUT}
                          ENVIRONMENT "${TESSERA_TEST_ENVIRONMENT}")

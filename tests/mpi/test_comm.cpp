@@ -39,6 +39,35 @@ TEST(Comm, BroadcastAndGatherStrings) {
   }
 }
 
+// The pieces MPI's int counts force on large messages, with a small limit so that a few bytes
+// take many pieces: every byte arrives once, in place (an offset error shows as a wrong string).
+TEST(Comm, LongStringsTravelInPieces) {
+  const Comm w = Comm::world();
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += static_cast<char>('a' + (i * 7) % 26);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{99}, std::size_t{100}, std::size_t{1000}}) {
+    const int root = w.size() - 1;
+    EXPECT_EQ(w.bcast_string(w.rank() == root ? text : "", root, chunk), text) << "chunk " << chunk;
+  }
+  // rank r sends r * 5 + (r % 2 ? 0 : 13) bytes (rank 1: none); rounds of limit / size bytes each
+  auto mine = [&](int r) { return text.substr(static_cast<std::size_t>(r), static_cast<std::size_t>(r * 5 + (r % 2 ? 0 : 13))); };
+  for (std::size_t limit : {std::size_t{1}, std::size_t{2} * w.size(), std::size_t{7} * w.size() + 1, tessera::mpi::max_count}) {
+    const auto got = w.gather_strings(mine(w.rank()), 0, limit);
+    if (w.rank() == 0) {
+      EXPECT_EQ(static_cast<int>(got.size()), w.size());
+      for (int r = 0; r < w.size() && r < static_cast<int>(got.size()); ++r)
+        EXPECT_EQ(got[static_cast<size_t>(r)], mine(r)) << "rank " << r << " limit " << limit;
+    } else {
+      EXPECT_TRUE(got.empty());
+    }
+  }
+  // the same ids, broadcast in pieces of 4
+  std::vector<std::int64_t> ids(23);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = w.rank() == 0 ? static_cast<std::int64_t>(i * i) : -1;
+  w.bcast_large(ids.data(), ids.size(), 0, 4);
+  for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], static_cast<std::int64_t>(i * i));
+}
+
 TEST(Comm, CollectiveCheckTurnsALocalFailureIntoAGlobalOne) {
   const Comm w = Comm::world();
   const int bad = w.size() - 1;
@@ -46,7 +75,9 @@ TEST(Comm, CollectiveCheckTurnsALocalFailureIntoAGlobalOne) {
     w.collective_check([&] {
       if (w.rank() == bad) throw tessera::UsageError("bad input on rank " + std::to_string(bad));
     });
-    FAIL() << "every rank must throw";
+    // ADD_FAILURE, not FAIL: a rank returning here would leave the others alone in the next
+    // collective_check (a hang until ctest's timeout instead of a failure)
+    ADD_FAILURE() << "every rank must throw";
   } catch (const tessera::Error& e) {
     EXPECT_EQ(e.exit_code(), 2);
     EXPECT_EQ(std::string(e.what()), "bad input on rank " + std::to_string(bad));

@@ -14,18 +14,19 @@ using array::HaloExchange;
 namespace {
 constexpr double sentinel = -1.0;
 
-double value_at(const Extents& g) { return 1.0 + 10000.0 * g[0] + 100.0 * g[1] + g[2]; }
+// `offset` tells arrays of one layout apart (exact in float up to 2^24).
+double value_at(const Extents& g, double offset = 0) { return 1.0 + offset + 10000.0 * g[0] + 100.0 * g[1] + g[2]; }
 
 template <typename T>
-void fill_owned(DistArray<T>& a) {
+void fill_owned(DistArray<T>& a, double offset = 0) {
   a.fill(static_cast<T>(sentinel));
-  a.for_each_owned([](T& v, const Extents& g) { v = static_cast<T>(value_at(g)); });
+  a.for_each_owned([offset](T& v, const Extents& g) { v = static_cast<T>(value_at(g, offset)); });
 }
 
 // Checks every element of the allocation (owned and ghost) against what a face exchange of
 // `width` layers must leave there. Returns the number of wrong elements on this rank.
 template <typename T>
-long long count_wrong(const DistArray<T>& a, int width) {
+long long count_wrong(const DistArray<T>& a, int width, double offset = 0) {
   if (a.empty()) return 0;
   const auto& L = a.layout();
   const int nd = a.ndims(), g = a.ghost();
@@ -42,14 +43,14 @@ long long count_wrong(const DistArray<T>& a, int width) {
         Extents glob = a.to_global(i, j, k);
         double want = sentinel;
         if (outside == 0) {
-          want = value_at(glob);
+          want = value_at(glob, offset);
         } else if (outside == 1) {
           const Index depth = loc[dim] < 0 ? -loc[dim] : loc[dim] - a.extent(dim) + 1;
           const Index N = L.shape(dim);
           const bool inside = glob[dim] >= 0 && glob[dim] < N;
           if (depth <= width && (inside || L.grid().periodic(dim))) {
             glob[dim] = ((glob[dim] % N) + N) % N;
-            want = value_at(glob);
+            want = value_at(glob, offset);
           }
         }
         bad += a.local(i, j, k) != static_cast<T>(want);
@@ -101,9 +102,12 @@ TEST(HaloExchange, NarrowerThanTheGhostLayers) {
 TEST(HaloExchange, ServesBothBuffersOfATimeStepper) {
   const mpi::Comm w = mpi::Comm::world();
   auto L = balanced_layout(w, {9, 14}, true);
+  // u and v hold different values, so ghosts filled from the other buffer (or one buffer's sends
+  // landing in the other) are wrong values, not equal ones
+  const double v_offset = 500000.0;
   DistArray<float> u(L, 1), v(L, 1);
   fill_owned(u);
-  fill_owned(v);
+  fill_owned(v, v_offset);
   HaloExchange halo(u);
   for (int rep = 0; rep < 3; ++rep) {
     halo.start(rep % 2 ? v : u);
@@ -112,7 +116,7 @@ TEST(HaloExchange, ServesBothBuffersOfATimeStepper) {
     halo.finish();
   }
   EXPECT_EQ(w.sum(count_wrong(u, 1)), 0);
-  EXPECT_EQ(w.sum(count_wrong(v, 1)), 0);
+  EXPECT_EQ(w.sum(count_wrong(v, 1, v_offset)), 0);
 }
 
 TEST(HaloExchange, RanksOwningNothingAreSkipped) {
@@ -159,9 +163,19 @@ TEST(HaloExchange, MisuseIsReported) {
   EXPECT_THROW(HaloExchange(no_ghosts, -1), UsageError);
   fill_owned(a);
   HaloExchange halo(a);
+  // Another global layout is refused on every rank, also on the ranks whose own block has the same
+  // allocation (8x9 over a grid that splits the 9 columns leaves some ranks with as many as of 8).
   DistArray<double> other(balanced_layout(w, {8, 9}, true), 1);
-  if (other.alloc_size() != a.alloc_size() || a.extent(1) != other.extent(1)) {
-    EXPECT_THROW(halo.start(other), Error);
+  EXPECT_THROW(halo.start(other), Error);
+  EXPECT_FALSE(halo.in_flight());
+  {  // the same shape over a grid of other periodicity: other neighbours
+    DistArray<double> aperiodic(balanced_layout(w, {8, 8}, false), 1);
+    EXPECT_THROW(halo.start(aperiodic), Error);
+  }
+  if (w.size() > 1) {  // the same shape and grid, cut elsewhere: 2 chunks of 5 along the split dimensions
+    const auto& grid = a.layout().grid();
+    DistArray<double> recut(BlockLayout({8, 8}, {grid.dim(0) > 1 ? 5 : 8, grid.dim(1) > 1 ? 5 : 8}, grid), 1);
+    EXPECT_THROW(halo.start(recut), Error);
   }
   DistArray<float> wrong_type(balanced_layout(w, {8, 8}, true), 1);
   EXPECT_THROW(halo.start(wrong_type), Error);

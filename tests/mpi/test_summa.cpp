@@ -43,17 +43,24 @@ struct Problem {
   int ghost = 0;
 };
 
+// nan_c: C holds NaN before (only meaningful with beta == 0: C must not be read); nan_ab: A and B
+// hold NaN (only meaningful with alpha == 0: A and B must not be read, C = beta * C).
 template <typename T>
 void check_problem(const mpi::ProcessGrid& grid, const Problem& pb, T alpha, T beta, bool nan_c = false,
-                   bool fuse = true, int pieces = 2) {
+                   bool fuse = true, int pieces = 2, bool nan_ab = false) {
   SCOPED_TRACE(std::to_string(pb.m) + "x" + std::to_string(pb.n) + "x" + std::to_string(pb.k) + " panel " +
                std::to_string(pb.panel) + " ghost " + std::to_string(pb.ghost));
   BlockLayout la({pb.m, pb.k}, {pb.row_chunk, pb.a_k_chunk}, grid);
   BlockLayout lb({pb.k, pb.n}, {pb.b_k_chunk, pb.col_chunk}, grid);
   BlockLayout lc({pb.m, pb.n}, {pb.row_chunk, pb.col_chunk}, grid);
   DistArray<T> A(la, pb.ghost), B(lb, pb.ghost), C(lc, pb.ghost);
-  linalg::fill_by_index(A, a_entry<T>);
-  linalg::fill_by_index(B, b_entry<T>);
+  if (nan_ab) {
+    A.fill(std::numeric_limits<T>::quiet_NaN());
+    B.fill(std::numeric_limits<T>::quiet_NaN());
+  } else {
+    linalg::fill_by_index(A, a_entry<T>);
+    linalg::fill_by_index(B, b_entry<T>);
+  }
   if (nan_c)
     C.fill(std::numeric_limits<T>::quiet_NaN());
   else
@@ -98,6 +105,57 @@ void odd_sizes_all_grids() {
 }
 
 }  // namespace
+
+namespace {
+
+// BLAS semantics through the whole pipeline (broadcast panels, pieces, the beta of the first panel
+// only): beta == 0 ignores C even when it holds NaN, alpha == 0 ignores A and B (NaN there) and
+// leaves beta * C, with one panel and with many, fused and in pieces.
+template <typename T>
+void blas_semantics(const mpi::ProcessGrid& grid) {
+  const Problem many{37, 41, 29, 7, 7, 5, 7, 4}, one{37, 41, 29, 7, 7, 5, 7, 1000};
+  for (const Problem& pb : {many, one})
+    for (bool fuse : {true, false}) {
+      SCOPED_TRACE(fuse ? "fused" : "not fused");
+      check_problem<T>(grid, pb, T(1.25), T(0), true, fuse, 3);                // beta = 0, C NaN
+      check_problem<T>(grid, pb, T(0), T(-0.5), false, fuse, 3, true);         // alpha = 0, A and B NaN
+      check_problem<T>(grid, pb, T(0), T(1), false, fuse, 3, true);            // alpha = 0, beta = 1: C unchanged
+      check_problem<T>(grid, pb, T(0), T(0), true, fuse, 3, true);             // all NaN in, zeros out
+    }
+}
+
+// Process grids of one row or one column of every rank of the job (1 x P and P x 1): at 3, 5 and
+// 7 ranks (tests/CMakeLists.txt runs this one at 5 and 7 too) the rows or columns of C are cut in
+// uneven, odd pieces and the k panels travel along a line of prime length.
+template <typename T>
+void line_grids() {
+  const int P = mpi::Comm::world().size();
+  for (const GridShape g : {GridShape{1, P}, GridShape{P, 1}})
+    on_grid(g, [](const mpi::ProcessGrid& grid) {
+      check_problem<T>(grid, {37, 41, 29, 7, 7, 5, 7, 8}, T(1.5), T(-0.5));
+      check_problem<T>(grid, {37, 41, 29, 3, 4, 6, 2, 5}, T(-1), T(2), false, false, 2);
+      check_problem<T>(grid, {5, 3, 17, 5, 4, 6, 3, 3}, T(2), T(0.25));  // most ranks own nothing
+      check_problem<T>(grid, {29, 31, 23, 2, 3, 2, 3, 6}, T(1), T(0), true, true, 7);
+      check_problem<T>(grid, {29, 31, 23, 2, 3, 2, 3, 6}, T(0), T(0.5), false, true, 2, true);
+    });
+}
+
+}  // namespace
+
+TEST(SummaSemantics, DoubleBetaZeroAndAlphaZeroOnEveryGrid) {
+  for (const auto& g : kGrids) on_grid(g, blas_semantics<double>);
+}
+TEST(SummaSemantics, FloatBetaZeroAndAlphaZeroOnEveryGrid) {
+  for (const auto& g : kGrids) on_grid(g, blas_semantics<float>);
+}
+TEST(SummaSemantics, EmptyKIsAUsageError) {
+  // a distributed array has no empty dimension: k = 0 is refused when the layouts are made
+  mpi::ProcessGrid grid(mpi::Comm::world(), {0, 0});
+  EXPECT_THROW(linalg::make_summa_layouts(grid, 8, 8, 0), UsageError);
+}
+
+TEST(SummaLines, DoubleOnOneRowAndOneColumnOfEveryRank) { line_grids<double>(); }
+TEST(SummaLines, FloatOnOneRowAndOneColumnOfEveryRank) { line_grids<float>(); }
 
 TEST(Summa, DoubleOddSizesOnEveryGrid) { odd_sizes_all_grids<double>(); }
 TEST(Summa, FloatOddSizesOnEveryGrid) { odd_sizes_all_grids<float>(); }

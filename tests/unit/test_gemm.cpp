@@ -68,6 +68,69 @@ TEST(GemmBlas, AlphaZeroOrEmptyKScalesC) {
   EXPECT_EQ(check_gemm(q, q.C), "");
 }
 
+// BLAS semantics on every host backend, float and double: beta == 0 never reads C (NaN and Inf
+// there vanish), alpha == 0 never reads A or B (C = beta * C, NaN in A and B vanish), k == 0 gives
+// C = beta * C (zeros when beta == 0, whatever C held). The padding of C is never touched.
+template <typename T>
+void blas_semantics(GemmBackend backend) {
+  const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+  auto poison_c = [&](GemmProblem<T>& p) {
+    for (std::int64_t i = 0; i < p.m; ++i)
+      for (std::int64_t j = 0; j < p.n; ++j) p.C[static_cast<std::size_t>(i * p.ldc + j)] = (i + j) % 2 ? nan : -inf;
+    p.C0 = p.C;
+  };
+  auto zeros_in_c = [](const GemmProblem<T>& p) {
+    int bad = 0;
+    for (std::int64_t i = 0; i < p.m; ++i)
+      for (std::int64_t j = 0; j < p.n; ++j) bad += !(p.C[static_cast<std::size_t>(i * p.ldc + j)] == T(0));
+    return bad;
+  };
+  for (const auto& s : kShapes) {
+    SCOPED_TRACE(std::string(linalg::to_string(backend)) + " " + std::to_string(s.m) + "x" + std::to_string(s.n) +
+                 "x" + std::to_string(s.k));
+    {  // beta == 0: C holds NaN and -Inf, the result is alpha * A * B alone
+      GemmProblem<T> p(s.m, s.n, s.k, 2, T(1.5), T(0));
+      poison_c(p);
+      run(backend, p);
+      EXPECT_EQ(check_gemm(p, p.C), "") << "beta = 0";
+    }
+    for (const T beta : {T(0), T(1), T(-0.75)}) {  // alpha == 0: A and B hold NaN, C = beta * C
+      GemmProblem<T> p(s.m, s.n, s.k, 1, T(0), beta);
+      for (auto& a : p.A) a = nan;
+      for (auto& b : p.B) b = nan;
+      if (beta == T(0)) poison_c(p);
+      run(backend, p);
+      EXPECT_EQ(check_gemm(p, p.C), "") << "alpha = 0, beta = " << beta;
+      if (beta == T(0)) {
+        EXPECT_EQ(zeros_in_c(p), 0) << "alpha = 0, beta = 0";
+      }
+    }
+    for (const T beta : {T(0), T(2), T(1)}) {  // k == 0: C = beta * C, no A or B at all
+      GemmProblem<T> p(s.m, s.n, 0, 3, T(1), beta);
+      if (beta == T(0)) poison_c(p);
+      linalg::gemm<T>(backend, p.m, p.n, 0, p.alpha, nullptr, 1, nullptr, p.ldb, p.beta, p.C.data(), p.ldc);
+      EXPECT_EQ(check_gemm(p, p.C), "") << "k = 0, beta = " << beta;
+      if (beta == T(0)) {
+        EXPECT_EQ(zeros_in_c(p), 0) << "k = 0, beta = 0";
+      }
+    }
+  }
+}
+
+template <typename T>
+void blas_semantics_on_every_host_backend() {
+  int host_backends = 0;
+  for (const auto b : {GemmBackend::blas, GemmBackend::cuda, GemmBackend::cublas})
+    if (!linalg::on_device(b)) {
+      ++host_backends;
+      blas_semantics<T>(b);
+    }
+  EXPECT_GE(host_backends, 1);
+}
+
+TEST(GemmSemantics, FloatBetaZeroAlphaZeroAndEmptyK) { blas_semantics_on_every_host_backend<float>(); }
+TEST(GemmSemantics, DoubleBetaZeroAlphaZeroAndEmptyK) { blas_semantics_on_every_host_backend<double>(); }
+
 TEST(GemmBlas, EmptyResultIsANoOp) {
   std::vector<double> c{1.0};
   EXPECT_NO_THROW(linalg::gemm<double>(GemmBackend::blas, 0, 1, 3, 1.0, nullptr, 3, nullptr, 1, 0.0, c.data(), 1));

@@ -1,5 +1,6 @@
 #include "tessera/array/block_layout.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 
@@ -20,6 +21,9 @@ void BlockLayout::validate(const std::vector<Index>& shape, const std::vector<In
       throw UsageError("chunks " + shape_to_string(chunks) + " are larger than the shape " + shape_to_string(shape) +
                        " in dimension " + std::to_string(d));
   }
+  // every count derived from the layout (boxes, chunks, global_size) fits int64 when this does
+  if (Index n = 1; std::any_of(shape.begin(), shape.end(), [&n](Index s) { return __builtin_mul_overflow(n, s, &n); }))
+    throw UsageError("shape " + shape_to_string(shape) + " has more than 2^63 - 1 elements");
 }
 
 BlockLayout::BlockLayout(std::vector<Index> shape, std::vector<Index> chunks, mpi::ProcessGrid grid)

@@ -30,10 +30,11 @@ class DistArray {
       const bool real = d < ndims();
       alloc_[d] = real ? (box_.empty() ? 0 : box_.extent(d) + 2 * ghost_) : 1;
       strides_[d] = real ? n : 0;
-      n *= real ? alloc_[d] : 1;
+      if (real) n = checked_mul(n, alloc_[d], "DistArray: the elements of the ghosted block");
     }
     if (box_.empty()) n = 0;
     size_ = static_cast<size_t>(n);
+    checked_mul(size_, sizeof(T), "DistArray: the bytes of the ghosted block");
     data_.reset(size_ ? new T[size_] : nullptr);  // not value-initialised: fill() touches it in parallel
     fill(T{});
   }

@@ -38,6 +38,14 @@ std::pair<int, int> face_neighbours(const BlockLayout& L, int d) {
   return {rank_at(lo), rank_at(hi)};
 }
 
+// Where each dimension is cut among the grid's coordinates: with the grid, the blocks of every rank.
+std::vector<std::vector<Index>> splits_of(const BlockLayout& L) {
+  std::vector<std::vector<Index>> s(static_cast<size_t>(L.ndims()));
+  for (int d = 0; d < L.ndims(); ++d)
+    for (int p = 0; p <= L.grid_dim(d); ++p) s[static_cast<size_t>(d)].push_back(L.lo(d, p));
+  return s;
+}
+
 bool finalized() {
   int f = 0;
   MPI_Finalized(&f);
@@ -48,7 +56,9 @@ bool finalized() {
 HaloExchange::HaloExchange(const BlockLayout& L, int ghost, int width, MPI_Datatype elem, size_t elem_size,
                            const Extents& alloc)
     : ndims_(L.ndims()), ghost_(ghost), width_(width < 0 ? ghost : width), elem_(elem), elem_size_(elem_size),
-      alloc_(alloc) {
+      alloc_(alloc), shape_(L.shape()), splits_(splits_of(L)), grid_dims_(L.grid_dims()),
+      box_(L.local_box()) {
+  for (int d = 0; d < ndims_; ++d) periodic_.push_back(L.grid().periodic(d));
   // Same arguments on every rank, so these checks agree without communication.
   if (ghost_ < 1) throw UsageError("a halo exchange needs an array with ghost layers (ghost width 0)");
   if (width_ < 1 || width_ > ghost_)
@@ -135,6 +145,11 @@ HaloExchange& HaloExchange::operator=(HaloExchange&& o) noexcept {
     elem_size_ = o.elem_size_;
     bytes_sent_ = o.bytes_sent_;
     alloc_ = o.alloc_;
+    shape_ = std::move(o.shape_);
+    splits_ = std::move(o.splits_);
+    grid_dims_ = std::move(o.grid_dims_);
+    periodic_ = std::move(o.periodic_);
+    box_ = o.box_;
     lower_ = std::move(o.lower_);
     upper_ = std::move(o.upper_);
     faces_ = std::move(o.faces_);
@@ -168,12 +183,30 @@ void HaloExchange::release() noexcept {
   faces_.clear();
 }
 
-void HaloExchange::check_compatible(MPI_Datatype elem, size_t elem_size, const Extents& alloc, int ghost) const {
-  if (ndims_ == 0) throw Error("HaloExchange: start() on an exchange that was never set up");
+void HaloExchange::check_compatible(MPI_Datatype elem, size_t elem_size, const Extents& alloc, int ghost,
+                                    const BlockLayout& L) const {
+  if (ndims_ == 0 || comm_.get() == MPI_COMM_NULL)
+    throw Error("HaloExchange: start() on an exchange that was never set up");
   if (elem != elem_ || elem_size != elem_size_)
     throw Error("HaloExchange: start() on an array of another element type than the exchange was built for");
-  if (ghost != ghost_ || alloc != alloc_)
-    throw Error("HaloExchange: start() on an array of another shape or ghost width than the exchange was built for");
+  // Global shape, grid and splits first: they are the same on every rank, so every rank refuses an
+  // array of another global layout, also the ranks whose own block happens to be the same size.
+  bool same_grid = L.grid_dims() == grid_dims_ && L.ndims() == ndims_;
+  for (int d = 0; same_grid && d < ndims_; ++d) same_grid = L.grid().periodic(d) == periodic_[static_cast<size_t>(d)];
+  int cmp = MPI_UNEQUAL;
+  if (same_grid && L.comm().get() != MPI_COMM_NULL) TESSERA_MPI_CHECK(MPI_Comm_compare(L.comm().get(), comm_.get(), &cmp));
+  const bool same_comm = cmp == MPI_IDENT || cmp == MPI_CONGRUENT;
+  if (L.shape() != shape_ || !same_grid || !same_comm || splits_of(L) != splits_) {
+    std::string grid;
+    for (size_t d = 0; d < grid_dims_.size(); ++d) grid += (d ? "x" : "") + std::to_string(grid_dims_[d]);
+    throw Error("HaloExchange: start() on an array of layout " + L.to_string() +
+                (same_grid && !same_comm ? " on another communicator" : "") + ", but the exchange was built for " +
+                shape_to_string(shape_) + " over " + grid +
+                (L.shape() == shape_ && same_grid && same_comm ? " cut at other places" : ""));
+  }
+  // Same global layout and a congruent communicator: the same block on every rank.
+  if (!(L.local_box() == box_) || ghost != ghost_ || alloc != alloc_)
+    throw Error("HaloExchange: start() on an array of another block or ghost width than the exchange was built for");
 }
 
 void HaloExchange::start_raw(void* base) {

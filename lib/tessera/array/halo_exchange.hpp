@@ -22,7 +22,12 @@
 // own at least `width` cells along each dimension it exchanges (else UsageError, on every rank).
 //
 // start() and finish() may be given any array with the same layout and ghost width as the one the
-// exchange was built for (the two buffers of a time stepper, say). One exchange in flight at a time.
+// exchange was built for (the two buffers of a time stepper, say): the same global shape, process
+// grid (dimensions, periodicity, a congruent communicator) and split of every dimension among the
+// grid's coordinates, hence the same block on every rank. Anything else is an Error from start(),
+// on every rank alike: what is compared is global (the same on every rank by construction), and a
+// congruent communicator with the same grid and splits gives every rank the same block, so no rank
+// can accept what another refuses (no communication needed). One exchange in flight at a time.
 // Messages travel on a private duplicate of the layout's communicator, so they never match other
 // traffic. finish() must be called by the thread that called start() (MPI_THREAD_FUNNELED).
 #pragma once
@@ -53,7 +58,7 @@ class HaloExchange {
   // Posts every receive, then every send (non-blocking) on a's storage. Local, not collective.
   template <typename T>
   void start(DistArray<T>& a) {
-    check_compatible(mpi::mpi_type<T>(), sizeof(T), alloc_of(a), a.ghost());
+    check_compatible(mpi::mpi_type<T>(), sizeof(T), alloc_of(a), a.ghost(), a.layout());
     start_raw(a.data());
   }
   // Waits for every message of the exchange in flight; no-op when none.
@@ -96,7 +101,8 @@ class HaloExchange {
   static Extents alloc_of(const DistArray<T>& a) {
     return {a.alloc_extent(0), a.alloc_extent(1), a.alloc_extent(2)};
   }
-  void check_compatible(MPI_Datatype elem, size_t elem_size, const Extents& alloc, int ghost) const;
+  void check_compatible(MPI_Datatype elem, size_t elem_size, const Extents& alloc, int ghost,
+                        const BlockLayout& layout) const;
   void start_raw(void* base);
   void release() noexcept;
 
@@ -105,6 +111,12 @@ class HaloExchange {
   MPI_Datatype elem_ = MPI_DATATYPE_NULL;
   size_t elem_size_ = 0, bytes_sent_ = 0;
   Extents alloc_{0, 1, 1};
+  // What the exchange was built from (checked by start()): the global layout and this rank's block.
+  std::vector<Index> shape_;
+  std::vector<std::vector<Index>> splits_;  // per dimension: lo(d, p) for p = 0..grid_dim(d)
+  std::vector<int> grid_dims_;
+  std::vector<bool> periodic_;
+  Box box_;
   std::vector<int> lower_, upper_;
   std::vector<Face> faces_;
   std::vector<MPI_Request> requests_;

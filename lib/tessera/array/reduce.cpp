@@ -5,6 +5,7 @@
 #include "tessera/core/cli.hpp"
 #include "tessera/core/error.hpp"
 #include "tessera/mpi/check.hpp"
+#include "tessera/mpi/count.hpp"
 
 namespace tessera::array {
 
@@ -134,6 +135,9 @@ Partial combine_chunks(const BlockLayout& L, const std::vector<Partial>& local) 
   // where each rank's chunks go in the global chunk order
   std::vector<std::vector<Index>> ids(static_cast<size_t>(P));
   std::vector<int> counts(static_cast<size_t>(P)), displs(static_cast<size_t>(P));
+  // One Allgatherv of every chunk's packed partial: its total count (the same on every rank, from
+  // the layout) must fit MPI's int, else every rank refuses alike.
+  mpi::checked_count(static_cast<size_t>(L.total_chunks()) * kPacked, "combine_chunks: the partials of every chunk");
   int total = 0;
   for (int r = 0; r < P; ++r) {
     if (!L.box_of(r).empty())

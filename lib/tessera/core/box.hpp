@@ -7,11 +7,37 @@
 #include <string>
 #include <vector>
 
+#include "tessera/core/error.hpp"
+
 namespace tessera {
 
 using Index = std::int64_t;
 constexpr int max_dims = 3;
 using Extents = std::array<Index, max_dims>;
+
+inline std::string shape_to_string(const std::vector<Index>& shape);
+
+// a * b for element counts and sizes (non-negative), or tessera::Error "<what>: A x B overflows a
+// 64-bit count" when the product does not fit N: sizes are Index (int64) or size_t (bytes), never
+// wrapped around.
+template <typename N>
+N checked_mul(N a, N b, const char* what) {
+  N out;
+  if (__builtin_mul_overflow(a, b, &out))
+    throw Error(std::string(what) + ": " + std::to_string(a) + " x " + std::to_string(b) + " overflows a " +
+                std::to_string(8 * sizeof(N)) + "-bit count");
+  return out;
+}
+
+// Number of elements of an array of this shape; tessera::Error "<what> AxBxC: more than 2^63 - 1
+// elements" when they exceed int64.
+inline Index checked_elements(const std::vector<Index>& shape, const char* what) {
+  Index n = 1;
+  for (Index s : shape)
+    if (__builtin_mul_overflow(n, s, &n))
+      throw Error(std::string(what) + " " + shape_to_string(shape) + ": more than 2^63 - 1 elements");
+  return n;
+}
 
 struct Box {
   int ndims = 0;
@@ -30,12 +56,18 @@ struct Box {
     return b;
   }
   Index extent(int d) const { return std::max<Index>(0, hi[d] - lo[d]); }
+  // Elements in the box; tessera::Error when they exceed int64.
   Index size() const {
     Index s = 1;
-    for (int d = 0; d < ndims; ++d) s *= extent(d);
+    for (int d = 0; d < ndims; ++d)
+      if (__builtin_mul_overflow(s, extent(d), &s)) throw Error("box " + to_string() + ": more than 2^63 - 1 elements");
     return ndims == 0 ? 0 : s;
   }
-  bool empty() const { return size() == 0; }
+  bool empty() const {
+    for (int d = 0; d < ndims; ++d)
+      if (extent(d) == 0) return true;
+    return ndims == 0;
+  }
   bool contains(const Extents& i) const {
     for (int d = 0; d < ndims; ++d)
       if (i[d] < lo[d] || i[d] >= hi[d]) return false;

@@ -82,7 +82,7 @@ Handle create_dataset(const File& f, const std::string& path, hid_t type, const 
     for (int d = 0; d < nd; ++d) {
       const Index c = chunks.empty() ? shape[static_cast<size_t>(d)] : chunks[static_cast<size_t>(d)];
       ch[static_cast<size_t>(d)] = static_cast<hsize_t>(std::clamp<Index>(c, 1, shape[static_cast<size_t>(d)]));
-      bytes *= ch[static_cast<size_t>(d)];
+      bytes = checked_mul<hsize_t>(bytes, ch[static_cast<size_t>(d)], "HDF5 chunk bytes");
     }
     // HDF5 chunks must stay below 4 GiB: halve the largest dimension until they do.
     while (bytes >= (hsize_t{1} << 32)) {

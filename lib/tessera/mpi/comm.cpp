@@ -1,5 +1,6 @@
 #include "tessera/mpi/comm.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "tessera/core/error.hpp"
@@ -46,33 +47,51 @@ Comm Comm::split_shared() const {
   return adopt(c);
 }
 
-std::string Comm::bcast_string(const std::string& s, int root) const {
+std::string Comm::bcast_string(const std::string& s, int root, std::size_t chunk) const {
   long long n = static_cast<long long>(s.size());
   bcast(&n, 1, root);
   std::string out = rank_ == root ? s : std::string(static_cast<size_t>(n), '\0');
-  if (n > 0) TESSERA_MPI_CHECK(MPI_Bcast(out.data(), static_cast<int>(n), MPI_CHAR, root, comm_));
+  bcast_large(out.data(), static_cast<size_t>(n), root, chunk);
   return out;
 }
 
-std::vector<std::string> Comm::gather_strings(const std::string& s, int root) const {
-  const int n = static_cast<int>(s.size());
-  std::vector<int> counts(rank_ == root ? size_ : 0), displs;
-  TESSERA_MPI_CHECK(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_));
-  std::string all;
-  if (rank_ == root) {
-    displs.resize(size_);
-    int total = 0;
-    for (int r = 0; r < size_; ++r) {
-      displs[r] = total;
-      total += counts[r];
+std::vector<std::string> Comm::gather_strings(const std::string& s, int root, std::size_t limit) const {
+  checked_count(0, "gather_strings", limit);  // a valid limit
+  // Every rank learns every length (64-bit), so all agree on the rounds without more messages.
+  const long long n = static_cast<long long>(s.size());
+  std::vector<long long> sizes(static_cast<size_t>(size_));
+  TESSERA_MPI_CHECK(MPI_Allgather(&n, 1, MPI_LONG_LONG, sizes.data(), 1, MPI_LONG_LONG, comm_));
+  const size_t longest = static_cast<size_t>(*std::max_element(sizes.begin(), sizes.end()));
+  // per round each rank sends at most `quota` bytes: the root receives at most limit in all
+  const size_t quota = std::max<size_t>(1, limit / static_cast<size_t>(size_));
+  std::vector<std::string> out(rank_ == root ? static_cast<size_t>(size_) : 0);
+  std::vector<int> counts(out.size()), displs(out.size());
+  std::string buf;
+  auto piece = [quota](long long len, size_t off) {
+    const size_t l = static_cast<size_t>(len);
+    return static_cast<int>(std::min(quota, l - std::min(off, l)));
+  };
+  // one round when every string is empty, so the gather happens at all (same as the rounds below)
+  const size_t rounds = std::max<size_t>(1, (longest + quota - 1) / quota);
+  for (size_t k = 0; k < rounds; ++k) {
+    const size_t off = k * quota;
+    if (rank_ == root) {
+      int total = 0;
+      for (int r = 0; r < size_; ++r) {
+        counts[static_cast<size_t>(r)] = piece(sizes[static_cast<size_t>(r)], off);
+        displs[static_cast<size_t>(r)] = total;
+        total += counts[static_cast<size_t>(r)];
+      }
+      buf.resize(static_cast<size_t>(total));
     }
-    all.resize(static_cast<size_t>(total));
+    const int mine = piece(n, off);
+    TESSERA_MPI_CHECK(MPI_Gatherv(s.data() + std::min(off, s.size()), mine, MPI_CHAR, buf.data(), counts.data(),
+                                  displs.data(), MPI_CHAR, root, comm_));
+    if (rank_ == root)
+      for (int r = 0; r < size_; ++r)
+        out[static_cast<size_t>(r)].append(buf, static_cast<size_t>(displs[static_cast<size_t>(r)]),
+                                           static_cast<size_t>(counts[static_cast<size_t>(r)]));
   }
-  TESSERA_MPI_CHECK(MPI_Gatherv(s.data(), n, MPI_CHAR, all.data(), counts.data(), displs.data(), MPI_CHAR,
-                                root, comm_));
-  std::vector<std::string> out;
-  if (rank_ == root)
-    for (int r = 0; r < size_; ++r) out.push_back(all.substr(displs[r], counts[r]));
   return out;
 }
 

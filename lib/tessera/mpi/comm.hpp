@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tessera/mpi/check.hpp"
+#include "tessera/mpi/count.hpp"
 #include "tessera/mpi/datatype.hpp"
 
 namespace tessera::mpi {
@@ -59,7 +60,14 @@ class Comm {
     bcast(&v, 1, root);
     return v;
   }
-  std::string bcast_string(const std::string& s, int root = 0) const;
+  // Any number of elements (every rank passes the same count): in pieces of at most `chunk`
+  // elements, since MPI's counts are int (see tessera/mpi/count.hpp).
+  template <typename T>
+  void bcast_large(T* data, std::size_t count, int root = 0, std::size_t chunk = max_count) const {
+    for (const auto& p : count_chunks(count, chunk)) bcast(data + p.offset, p.count, root);
+  }
+  // Strings of any length (in pieces of at most `chunk` bytes).
+  std::string bcast_string(const std::string& s, int root = 0, std::size_t chunk = max_count) const;
 
   template <typename T>
   std::vector<T> allgather(const T& v) const {
@@ -67,8 +75,10 @@ class Comm {
     TESSERA_MPI_CHECK(MPI_Allgather(&v, 1, mpi_type<T>(), out.data(), 1, mpi_type<T>(), comm_));
     return out;
   }
-  // Gathers one string per rank to `root` (others get an empty vector).
-  std::vector<std::string> gather_strings(const std::string& s, int root = 0) const;
+  // Gathers one string per rank to `root` (others get an empty vector). Strings of any length: in
+  // rounds of at most `limit` bytes received by the root (each rank sends limit / size() bytes
+  // per round), so no count or displacement exceeds MPI's int.
+  std::vector<std::string> gather_strings(const std::string& s, int root = 0, std::size_t limit = max_count) const;
 
   // Runs `fn` on every rank. If it throws on any rank, every rank throws the same tessera::Error
   // (message and exit code of the lowest failing rank): a local failure becomes a collective one,

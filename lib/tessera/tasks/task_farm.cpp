@@ -69,13 +69,13 @@ std::vector<std::int64_t> TaskFarm::load_finished(std::int64_t n, const InputFn&
   });
   auto count = comm_.bcast_value(static_cast<long long>(ids.size()));
   ids.resize(static_cast<std::size_t>(count));
-  if (count > 0) comm_.bcast(ids.data(), static_cast<int>(count));
+  comm_.bcast_large(ids.data(), static_cast<std::size_t>(count));
   // attempts already made of tasks whose retry the deadline held back: id, attempts pairs
   std::vector<std::int64_t> flat;
   for (const auto& [id, a] : pending_attempts_) flat.insert(flat.end(), {id, a});
   const auto np = comm_.bcast_value(static_cast<long long>(flat.size()));
   flat.resize(static_cast<std::size_t>(np));
-  if (np > 0) comm_.bcast(flat.data(), static_cast<int>(np));
+  comm_.bcast_large(flat.data(), static_cast<std::size_t>(np));
   prior_attempts_.clear();
   for (std::size_t i = 0; i + 1 < flat.size(); i += 2) prior_attempts_[flat[i]] = static_cast<int>(flat[i + 1]);
   return ids;
