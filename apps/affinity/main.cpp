@@ -20,10 +20,10 @@
 //   mpirun -np 2 --bind-to core tessera-affinity --strict      # fails if pinning looks wrong
 //   mpirun -np 2 tessera-affinity --hold 30                    # spin 30 s: watch it in top/htop
 //
-// Verdict (last line on rank 0):
+// Verdict (last line on rank 0, tessera/program/program.hpp):
 //   VERIFIED                 every rank reported each of its threads exactly once (the gathered
-//                            table has size x threads rows, none twice) and no warning was raised;
-//   VERIFIED (N warnings)    the table is complete but the placement looks wrong (see warnings);
+//                            table has size x threads rows, none twice), and under --strict no
+//                            warning was raised; "placement: N warnings" in the summary counts them;
 //   FAILED (...)             the table is incomplete or inconsistent (exit 1), or warnings were
 //                            raised under --strict (exit 1).
 // Exit codes: 0 ok, 1 FAILED, 2 bad usage, 3 runtime error.
@@ -45,6 +45,7 @@
 #include "tessera/core/report.hpp"
 #include "tessera/gpu/device.hpp"
 #include "tessera/mpi/environment.hpp"
+#include "tessera/program/program.hpp"
 
 namespace tp = tessera::placement;
 using nlohmann::json;
@@ -81,8 +82,13 @@ std::string openmp_line(const json& omp) {
                      omp["num_places"].get<int>());
 }
 
-// Rank 0: table, warnings, verdict, report. Returns the exit code.
-int summarize(const Environment& env, const Options& opt, Gathered g, int gpus) {
+struct State : Options {
+  int problems = 0, warnings = 0;  // agreed on every rank
+};
+
+// Rank 0: the table and the warnings, printed and put in the report.
+void summarize(tessera::program::Context& ctx, State& st, Gathered g, int gpus) {
+  const Environment& env = ctx.env();
   tp::sort_records(g.records);
   const auto problems = tp::check_complete(g.records, env.size());
   const auto warnings = tp::check_placement(g.records);
@@ -94,14 +100,14 @@ int summarize(const Environment& env, const Options& opt, Gathered g, int gpus) 
   int ranks_differing = 0;
   for (const auto& o : g.openmp) ranks_differing += o != omp ? 1 : 0;
 
-  tessera::log::info("tessera-affinity: {} rank{} on {} host{}, {} thread{} per rank, {}", env.size(),
-                     env.size() == 1 ? "" : "s", hosts.size(), hosts.size() == 1 ? "" : "s", threads,
-                     threads == 1 ? "" : "s", tessera::mpi::to_string(env.thread_level()));
-  tessera::log::info("OpenMP: {}{}", openmp_line(omp),
-                     ranks_differing ? fmt::format(" on rank 0; {} ranks see other settings", ranks_differing) : "");
-  tessera::log::info("GPU: {}", !tessera::gpu::built_with_cuda() ? "none (built without CUDA)"
-                                : gpus == 0                      ? "none visible on rank 0"
-                                                                 : fmt::format("{} visible on rank 0", gpus));
+  ctx.summary("tessera-affinity: {} rank{} on {} host{}, {} thread{} per rank, {}", env.size(),
+              env.size() == 1 ? "" : "s", hosts.size(), hosts.size() == 1 ? "" : "s", threads, threads == 1 ? "" : "s",
+              tessera::mpi::to_string(env.thread_level()));
+  ctx.summary("OpenMP: {}{}", openmp_line(omp),
+              ranks_differing ? fmt::format(" on rank 0; {} ranks see other settings", ranks_differing) : "");
+  ctx.summary("GPU: {}", !tessera::gpu::built_with_cuda() ? "none (built without CUDA)"
+                         : gpus == 0                      ? "none visible on rank 0"
+                                                          : fmt::format("{} visible on rank 0", gpus));
   tessera::log::info("");
   if (tessera::log::level() >= tessera::log::Level::normal) std::fputs(affinity_app::format_table(g.records).c_str(), stdout);
   std::fflush(stdout);
@@ -111,67 +117,33 @@ int summarize(const Environment& env, const Options& opt, Gathered g, int gpus) 
     tessera::log::warn("{}: {}", w.id, w.message);
     tessera::log::warn("{}: fix: {}", w.id, w.hint);
   }
-
   const size_t nw = warnings.size();
-  const std::string counted = fmt::format("{} warning{}", nw, nw == 1 ? "" : "s");
-  std::string verdict = "VERIFIED";
-  int code = 0;
-  if (!problems.empty()) {
-    verdict = fmt::format("FAILED (table incomplete: {} problem{})", problems.size(), problems.size() == 1 ? "" : "s");
-    code = 1;
-  } else if (nw > 0 && opt.strict) {
-    verdict = fmt::format("FAILED ({} with --strict)", counted);
-    code = 1;
-  } else if (nw > 0) {
-    verdict = fmt::format("VERIFIED ({})", counted);
-  }
+  ctx.summary("placement: {} warning{}{}", nw, nw == 1 ? "" : "s", nw > 0 && !st.strict ? " (--strict makes them fail)" : "");
 
-  if (!opt.common.report.empty()) {
-    tessera::Report report("affinity");
-    report.parameter("strict", opt.strict);
-    report.parameter("hold_seconds", opt.hold);
-    report.set_run({{"ranks", env.size()},
-                    {"hosts", hosts.size()},
-                    {"threads_per_rank", threads},
-                    {"mpi_thread_level", tessera::mpi::to_string(env.thread_level())},
-                    {"openmp", omp},
-                    {"openmp_per_rank", g.openmp},
-                    {"gpus_on_rank0", gpus}});
-    report.metric("rows", g.records.size());
-    report.metric("warnings", nw);
-    report.data()["table"] = g.records;
-    report.data()["warnings"] = warnings;
-    report.data()["problems"] = problems;
-    report.data()["verdict"] = verdict;
-    report.set_verified(code == 0);
-    report.write(opt.common.report);
-  }
-  std::printf("%s\n", verdict.c_str());  // the verdict shows even with --quiet
-  std::fflush(stdout);
-  return code;
+  ctx.parameter("strict", st.strict);
+  ctx.parameter("hold_seconds", st.hold);
+  ctx.run_info("openmp", omp);
+  ctx.run_info("openmp_per_rank", g.openmp);
+  ctx.run_info("gpus_on_rank0", gpus);
+  ctx.metric("rows", g.records.size());
+  ctx.metric("warnings", nw);
+  ctx.report().data()["table"] = g.records;
+  ctx.report().data()["warnings"] = warnings;
+  ctx.report().data()["problems"] = problems;
+  st.problems = static_cast<int>(problems.size());
+  st.warnings = static_cast<int>(nw);
 }
 
-int run(Environment& env, int argc, char** argv) {
-  Options opt;
-  CLI::App app{"Report where every MPI rank and OpenMP thread runs, and flag pinning mistakes.",
-               "tessera-affinity"};
-  tessera::cli::add_common(app, opt.common, /*with_output=*/false);
+void options(CLI::App& app, State& opt) {
   app.add_flag("--strict", opt.strict, "Treat placement warnings as failure (exit 1)");
   app.add_option("--hold", opt.hold, "Keep every thread busy this many seconds before sampling (watch in top)")
       ->check(CLI::Range(0.0, 86400.0));
-  app.footer(
-      "Examples:\n"
-      "  mpirun -np 2 --map-by slot:PE=2 -x OMP_NUM_THREADS=2 -x OMP_PLACES=cores tessera-affinity\n"
-      "  OMP_NUM_THREADS=2 srun --mpi=pmix --cpu-bind=cores -c 2 tessera-affinity --report a.json");
-  bool done = false;
-  tessera::cli::parse(app, argc, argv, done);
-  if (done) return 0;
-  tessera::cli::apply(opt.common);
+}
+
+void run(tessera::program::Context& ctx, State& opt) {
+  Environment& env = ctx.env();
   tessera::require(std::isfinite(opt.hold), "--hold: must be a finite number of seconds");
   const auto& world = env.world();
-  world.collective_check([&] {
-    if (env.rank() == 0 && !opt.common.report.empty()) tessera::fs::check_writable(opt.common.report);
-  });
 
   affinity_app::RankIdentity who{env.hostname(), env.rank(), env.local_rank(), -1, "", ""};
   int gpus = 0;
@@ -186,16 +158,35 @@ int run(Environment& env, int argc, char** argv) {
   world.collective_check([&] { mine = affinity_app::probe_threads(who, opt.hold); });
   const json part = {{"threads", mine}, {"openmp", affinity_app::openmp_settings()}};
   const auto parts = world.gather_strings(part.dump());
-
-  int code = 0;
   world.collective_check([&] {
-    if (env.rank() == 0) code = summarize(env, opt, parse_gathered(parts), gpus);
+    if (env.rank() == 0) summarize(ctx, opt, parse_gathered(parts), gpus);
   });
-  return code;
+  opt.problems = world.bcast_value(opt.problems);
+  opt.warnings = world.bcast_value(opt.warnings);
+}
+
+// The gathered table holds every rank's every thread exactly once (each rank's own report, checked
+// against the rank and thread counts); under --strict also no placement warning.
+tessera::program::Verdict verify(tessera::program::Context& ctx, State& opt) {
+  tessera::program::Verdict v;
+  v.equal("table", opt.problems, 0, "problems in the gathered table (missing or repeated rows)");
+  if (opt.strict) v.equal("placement", opt.warnings, 0, "placement warnings under --strict");
+  return v;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return Environment::run(argc, argv, [&](Environment& env) { return run(env, argc, argv); });
+  tessera::program::Program<State> p;
+  p.name = "affinity";
+  p.description = "Report where every MPI rank and OpenMP thread runs, and flag pinning mistakes.";
+  p.footer =
+      "Examples:\n"
+      "  mpirun -np 2 --map-by slot:PE=2 -x OMP_NUM_THREADS=2 -x OMP_PLACES=cores tessera-affinity\n"
+      "  OMP_NUM_THREADS=2 srun --mpi=pmix --cpu-bind=cores -c 2 tessera-affinity --report a.json";
+  p.with_output = false;
+  p.options = options;
+  p.run = run;
+  p.verify = verify;
+  return tessera::program::main(argc, argv, p);
 }

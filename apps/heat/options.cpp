@@ -5,7 +5,6 @@
 namespace heat_app {
 
 void add_options(CLI::App& app, Options& o) {
-  tessera::cli::add_common(app, o.common);
   app.add_option("--dims", o.dims, "Dimensions: 2 (5-point stencil) or 3 (7-point)")->capture_default_str();
   app.add_option("--n", o.n, "Interior grid points per dimension (default 1024 in 2D, 128 in 3D)");
   app.add_option("--steps", o.steps, "Time steps to run (the final step number, also after --restart)")

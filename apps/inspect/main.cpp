@@ -15,8 +15,9 @@
 // hyperslab reads along axis 0, long double, two passes for the standard deviation) and compares:
 // count, NaNs, min and max exactly, mean and std to 1e-9 relative; it also compares with the
 // reductions the writer recorded (mapblocks' reduction_min/max/mean attributes) when present. --png
-// reads the picture back and checks its size and colorbar. Prints VERIFIED or FAILED; a plain
-// listing checks nothing and prints no verdict.
+// reads the picture back and checks its size, its colorbar, every field pixel against the colour of
+// the data it stands for, and a sample of the block means against a fresh read of their blocks.
+// Prints VERIFIED or FAILED; a plain listing checks nothing and prints no verdict.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -30,6 +31,7 @@
 #include "tessera/io/hdf5.hpp"
 #include "tessera/io/png_image.hpp"
 #include "tessera/mpi/environment.hpp"
+#include "tessera/program/program.hpp"
 
 using namespace tessera;
 
@@ -40,6 +42,7 @@ struct Options {
   bool stats = false;
   std::string png, slice, colormap = "viridis", range;
   int max_size = 1024;
+  bool test_wrong_pixel = false;  // test hook (hidden)
   cli::CommonOptions common;
 };
 
@@ -157,7 +160,7 @@ void stats_of(const io::File& f, const io::ObjectInfo& obj, Outcome& out) {
   if (st.count > st.nan_count)
     ok = ok && st.min <= st.max && st.std >= 0 && st.mean >= st.min - 1e-12 * std::fabs(st.min) &&
          st.mean <= st.max + 1e-12 * std::fabs(st.max);
-  std::string note = obj.path + ": count and min <= mean <= max";
+  std::string note = obj.path + (ok ? ": count and min <= mean <= max" : ": count or min <= mean <= max WRONG");
   {
     const Recount rc = recount(f, obj.path, obj.dataset.shape);
     auto near = [](long double a, double b, long double scale) { return std::fabs(a - b) <= 1e-9L * scale + 1e-300L; };
@@ -179,13 +182,14 @@ void stats_of(const io::File& f, const io::ObjectInfo& obj, Outcome& out) {
   };
   double rmin, rmax, rmean;
   if (st.nan_count == 0) {
-    if (recorded("reduction_min", rmin)) ok = ok && rmin == st.min, note += ", min = recorded";
-    if (recorded("reduction_max", rmax)) ok = ok && rmax == st.max, note += ", max = recorded";
-    if (recorded("reduction_mean", rmean)) {
-      const double tol = 1e-9 * (std::fabs(st.mean) + st.std) + 1e-300;
-      ok = ok && std::fabs(rmean - st.mean) <= tol;
-      note += ", mean ~ recorded";
-    }
+    auto compare = [&](bool same, const char* what) {
+      ok = ok && same;
+      note += fmt::format(same ? ", {} = recorded" : ", {} DIFFERS from the recorded", what);
+    };
+    if (recorded("reduction_min", rmin)) compare(rmin == st.min, "min");
+    if (recorded("reduction_max", rmax)) compare(rmax == st.max, "max");
+    if (recorded("reduction_mean", rmean))
+      compare(std::fabs(rmean - st.mean) <= 1e-9 * (std::fabs(st.mean) + st.std) + 1e-300, "mean");
   }
   if (!ok) std::printf("    stats: MISMATCH (%s)\n", note.c_str());
   out.ok = out.ok && ok;
@@ -227,12 +231,55 @@ void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Out
   }
   io::RenderInfo info;
   const io::Image img = io::render_field(bm.result(), bm.ny(), bm.nx(), ro, &info);
-  io::write_png(o.png, img);
-  // read it back: size, and the colorbar's ends in the colormap's end colours
+  io::Image png = img;
+  if (o.test_wrong_pixel)  // test hook: one field pixel of another colour, as a rendering bug would give
+    png.fill_rect(info.field_x, info.field_y, 1, 1,
+                  png.at(info.field_x, info.field_y) == io::colormap(ro.map, 0.0) ? io::colormap(ro.map, 1.0)
+                                                                                 : io::colormap(ro.map, 0.0));
+  io::write_png(o.png, png);
+  // Read it back and check what it claims. Size and colorbar ends; every field pixel's colour
+  // against the colour of the block mean it stands for; and a sample of those block means against a
+  // fresh read of their block from the file (independent of the slab pass that made the picture).
   const io::Image back = io::read_png(o.png);
-  const bool ok = back.width == img.width && back.height == img.height &&
-                  back.at(info.bar_x + info.bar_w / 2, info.field_y) == io::colormap(ro.map, 1.0) &&
-                  back.at(info.bar_x + info.bar_w / 2, info.field_y + info.field_h - 1) == io::colormap(ro.map, 0.0);
+  const auto means = bm.result();
+  const double span = info.hi > info.lo ? info.hi - info.lo : 1.0;
+  auto colour_of = [&](double m) {
+    return io::colormap(ro.map, info.hi > info.lo ? (m - info.lo) / span : (std::isnan(m) ? m : 0.5));
+  };
+  const bool same_size = back.width == img.width && back.height == img.height;
+  const bool bar = same_size && back.at(info.bar_x + info.bar_w / 2, info.field_y) == io::colormap(ro.map, 1.0) &&
+                   back.at(info.bar_x + info.bar_w / 2, info.field_y + info.field_h - 1) == io::colormap(ro.map, 0.0);
+  const Index up = info.field_w / bm.nx();
+  Index wrong_pixels = 0;
+  for (int py = 0; same_size && py < info.field_h; ++py)
+    for (int px = 0; px < info.field_w; ++px) {
+      const double m = means[static_cast<size_t>((py / up) * bm.nx() + px / up)];
+      wrong_pixels += back.at(info.field_x + px, info.field_y + py) == colour_of(m) ? 0 : 1;
+    }
+  Index wrong_means = 0, sampled = 0;
+  const Index f_ = bm.factor(), cells = bm.ny() * bm.nx(), stride = std::max<Index>(1, cells / 64);
+  for (Index c = 0; c < cells; c += stride, ++sampled) {
+    const Index by = c / bm.nx(), bx = c % bm.nx();
+    Box blk = box;
+    blk.lo[dims[0]] = box.lo[dims[0]] + by * f_;
+    blk.hi[dims[0]] = std::min(box.hi[dims[0]], blk.lo[dims[0]] + f_);
+    blk.lo[dims[1]] = box.lo[dims[1]] + bx * f_;
+    blk.hi[dims[1]] = std::min(box.hi[dims[1]], blk.lo[dims[1]] + f_);
+    long double sum = 0;
+    Index n = 0;
+    io::read_box_in_slabs(f, obj.path, blk, Index{1} << 20, [&](const Box& sb, const double* v) {
+      for (Index i = 0; i < sb.size(); ++i)
+        if (!std::isnan(v[i])) sum += v[i], ++n;
+    });
+    const double want = n > 0 ? static_cast<double>(sum / n) : std::nan("");
+    const double got = means[static_cast<size_t>(c)];
+    const bool same = (std::isnan(want) && std::isnan(got)) ||
+                      std::fabs(got - want) <= 1e-12 * std::max(1.0, std::fabs(want));
+    wrong_means += same ? 0 : 1;
+  }
+  const bool ok = same_size && bar && wrong_pixels == 0 && wrong_means == 0;
+  if (wrong_pixels > 0) std::printf("%s: %lld field pixels differ from the data's colours\n", o.png.c_str(),
+                                    static_cast<long long>(wrong_pixels));
   std::printf("wrote %s: %dx%d pixels, %s%s as %lldx%lld%s, colormap %s, range [%.6g, %.6g]\n", o.png.c_str(),
               img.width, img.height, obj.path.c_str(),
               sl.axis >= 0 ? (" slice " + std::to_string(sl.axis) + "=" + std::to_string(sl.index)).c_str() : "",
@@ -241,7 +288,9 @@ void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Out
                               : "",
               o.colormap.c_str(), info.lo, info.hi);
   out.ok = out.ok && ok;
-  out.notes.push_back(o.png + " read back: size and colorbar");
+  out.notes.push_back(fmt::format("{} read back: size, colorbar, all {} field pixels against the data, {} block means "
+                                  "re-read from the file",
+                                  o.png, static_cast<long long>(info.field_w) * info.field_h, sampled));
   out.json["png"] = {{"path", o.png},      {"dataset", obj.path}, {"width", img.width}, {"height", img.height},
                      {"lo", info.lo},      {"hi", info.hi},       {"colormap", o.colormap},
                      {"slice_axis", sl.axis}, {"slice_index", sl.index}};
@@ -280,53 +329,63 @@ Outcome inspect(const Options& o) {
   return out;
 }
 
+struct State : Options {
+  Outcome outcome;
+  bool ok = true;
+};
+
+void options(CLI::App& app, State& o) {
+  app.add_option("file", o.file, "HDF5 file")->required();
+  app.add_option("path", o.path, "Group or dataset inside the file")->capture_default_str();
+  app.add_flag("--stats", o.stats, "Min, max, mean and std of every dataset (read slab by slab)");
+  app.add_option("--png", o.png, "Write a picture of a 2D dataset (or a slice of a 3D one) to this PNG");
+  app.add_option("--slice", o.slice, "For 3D datasets: AXIS=INDEX (default: the middle plane across axis 0)");
+  app.add_option("--colormap", o.colormap, "viridis, gray or coolwarm")->capture_default_str();
+  app.add_option("--range", o.range, "Value range of the colormap LO:HI (default: the data's min and max)");
+  app.add_option("--max-size", o.max_size, "Longest side of the field in pixels (block means beyond)")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 8192));
+  app.add_flag("--test-wrong-pixel", o.test_wrong_pixel, "Test hook: one wrong pixel in the PNG")->group("");
+}
+
+// Rank 0 reads; any error there becomes everyone's error (same message, same exit code).
+void run(program::Context& ctx, State& o) {
+  const mpi::Comm& world = ctx.world();
+  world.collective_check([&] {
+    if (world.rank() == 0) o.outcome = inspect(o);
+  });
+  o.ok = world.bcast_value<int>(o.outcome.ok ? 1 : 0) == 1;
+  o.outcome.checked = world.bcast_value<int>(o.outcome.checked ? 1 : 0) == 1;
+  ctx.parameter("file", o.file);
+  ctx.parameter("path", o.path);
+  ctx.report().data()["result"] = o.outcome.json;
+}
+
+// --stats and --png each check what they print (see the top of this file); a plain listing claims
+// nothing and gets no verdict.
+program::Verdict verify(program::Context&, State& o) {
+  program::Verdict v;
+  if (!o.outcome.checked) return v;
+  std::string what;
+  for (const auto& n : o.outcome.notes) what += (what.empty() ? "" : "; ") + n;
+  v.check(o.stats && !o.png.empty() ? "stats_and_png" : o.stats ? "stats" : "png", o.ok, what);
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mpi::Environment::run(argc, argv, [&](mpi::Environment& env) {
-    Options o;
-    CLI::App app{"Look into an HDF5 file: the tree with shapes, types, chunking, compression and attributes; "
-                 "statistics per dataset; a PNG picture of a 2D field.\n\nExamples:\n"
-                 "  tessera-inspect out.h5\n  tessera-inspect out.h5 /fields/array --stats\n"
-                 "  tessera-inspect out.h5 /fields/array --png out.png --colormap viridis",
-                 "tessera-inspect"};
-    app.add_option("file", o.file, "HDF5 file")->required();
-    app.add_option("path", o.path, "Group or dataset inside the file")->capture_default_str();
-    app.add_flag("--stats", o.stats, "Min, max, mean and std of every dataset (read slab by slab)");
-    app.add_option("--png", o.png, "Write a picture of a 2D dataset (or a slice of a 3D one) to this PNG");
-    app.add_option("--slice", o.slice, "For 3D datasets: AXIS=INDEX (default: the middle plane across axis 0)");
-    app.add_option("--colormap", o.colormap, "viridis, gray or coolwarm")->capture_default_str();
-    app.add_option("--range", o.range, "Value range of the colormap LO:HI (default: the data's min and max)");
-    app.add_option("--max-size", o.max_size, "Longest side of the field in pixels (block means beyond)")
-        ->capture_default_str()
-        ->check(CLI::Range(16, 8192));
-    cli::add_common(app, o.common, /*with_output=*/false);
-    bool done = false;
-    cli::parse(app, argc, argv, done);
-    if (done) return 0;
-    cli::apply(o.common);
-    const mpi::Comm& world = env.world();
-    if (!o.common.report.empty()) world.collective_check([&] { fs::check_writable(o.common.report); });
-    Outcome out;
-    // rank 0 reads; any error there becomes everyone's error (same message, same exit code)
-    world.collective_check([&] {
-      if (world.rank() == 0) out = inspect(o);
-    });
-    const bool ok = world.bcast_value<int>(out.ok ? 1 : 0) == 1;
-    if (world.rank() == 0) {
-      for (const auto& n : out.notes) log::info("checked: {}", n);
-      if (out.checked) std::printf("%s\n", ok ? "VERIFIED" : "FAILED");
-      std::fflush(stdout);
-      if (!o.common.report.empty()) {
-        Report rep("inspect");
-        rep.parameter("file", o.file);
-        rep.parameter("path", o.path);
-        rep.data()["result"] = out.json;
-        rep.set_run({{"ranks", world.size()}});
-        if (out.checked) rep.set_verified(ok);
-        rep.write(o.common.report);
-      }
-    }
-    return ok ? 0 : 1;
-  });
+  program::Program<State> p;
+  p.name = "inspect";
+  p.description =
+      "Look into an HDF5 file: the tree with shapes, types, chunking, compression and attributes; statistics per "
+      "dataset; a PNG picture of a 2D field.";
+  p.footer =
+      "Examples:\n  tessera-inspect out.h5\n  tessera-inspect out.h5 /fields/array --stats\n"
+      "  tessera-inspect out.h5 /fields/array --png out.png --colormap viridis";
+  p.with_output = false;
+  p.options = options;
+  p.run = run;
+  p.verify = verify;
+  return program::main(argc, argv, p);
 }

@@ -32,6 +32,7 @@
 #include "tessera/io/output_file.hpp"
 #include "tessera/io/xdmf.hpp"
 #include "tessera/mpi/environment.hpp"
+#include "tessera/program/program.hpp"
 #include "verify.hpp"
 
 using namespace tessera;
@@ -144,6 +145,23 @@ Plan make_plan(const Options& o, const mpi::Comm& world) {
   return p;
 }
 
+// What run() leaves for verify() and finish().
+struct State : Options {
+  Plan plan;
+  mapblocks::Verdict checks{};  // the reductions against their independent reference (verify.hpp)
+  bool repeatable = true;
+  std::function<void(program::Context&)> write_output;  // holds the array until the verdict
+  std::function<void()> discard_output;
+  CLI::Option* o_shape = nullptr;
+};
+
+// The output file (under its temporary name) and the array, kept from run() to finish().
+template <typename T>
+struct Kept {
+  std::optional<io::OutputFile> file;
+  std::optional<DistArray<T>> out;
+};
+
 bool same_bits(const array::Partial& a, const array::Partial& b) {
   auto eq = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
   return a.count == b.count && eq(a.sum, b.sum) && eq(a.sumsq, b.sumsq) && eq(a.min, b.min) && eq(a.max, b.max) &&
@@ -153,12 +171,15 @@ bool same_bits(const array::Partial& a, const array::Partial& b) {
 std::string hex(double v) { return fmt::format("{:a}", v); }
 
 template <typename T>
-int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char** argv) {
-  const mpi::Comm& world = env.world();
+void run_typed(program::Context& ctx, State& st) {
+  const Options& o = st;
+  const Plan& p = st.plan;
+  const mpi::Comm& world = ctx.world();
   const bool materialise = !o.common.output.empty();
   // Created (under its temporary name) before any work, so an unwritable place fails fast; removed
   // again by its destructor unless committed.
-  std::optional<io::OutputFile> file;
+  auto keep = std::make_shared<Kept<T>>();  // outlives run(): finish() writes or discards it
+  auto& file = keep->file;
   double t_create = 0;  // part of the write time
   if (materialise) {
     world.barrier();
@@ -187,7 +208,7 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
   }
   const array::Source<T> source =
       p.from_file ? array::array_source(*input) : array::generator_source<T>(p.gen, p.shape);
-  std::optional<DistArray<T>> out;
+  auto& out = keep->out;
   if (materialise) out.emplace(L);  // first touch by the threads that will fill it
 
   // ---- compute: produce -> pipeline -> reduce, fused, one chunk at a time ----
@@ -227,136 +248,160 @@ int run(mpi::Environment& env, const Options& o, const Plan& p, int argc, char**
   vin.dataset = p.in_dataset;
   const auto verdict =
       mapblocks::verify<T>(world, p.shape, max_chunk, L.total_chunks(), vin, p.pipeline, p.reductions, res.total);
-  const bool verified = verdict.ok && repeatable;
+  st.checks = verdict;
+  st.repeatable = repeatable;
   in_file.reset();
   input.reset();
-  if (!verified && file) {  // nothing appears under the output name
-    file->discard();
-    file.reset();
-  }
-
-  // ---- output (only for a verified result) ----
-  double t_write = 0;
-  std::string xmf;
-  if (materialise && verified) {
-    world.barrier();
-    Timer t;
-    io::ArrayWriteOptions wo;
-    wo.deflate = o.deflate;
-    wo.units = o.units;
-    wo.description = "init " + (p.from_file ? o.init : p.gen.to_string()) + ", ops " + p.pipeline.to_string();
-    io::write_array(file->file(), o.dataset, *out, wo);
-    for (auto r : p.reductions)
-      io::write_attr(file->file(), o.dataset, std::string("reduction_") + array::to_string(r), res.total.value(r));
-    io::write_provenance(file->file(), {"mapblocks", cli::command_line(argc, argv), world.size(),
-                                        mpi::Environment::max_threads(), L.grid().to_string()});
-    file->commit(/*sync=*/!o.no_sync);
-    t_write = t_create + world.max(t.elapsed());
-    if (L.ndims() >= 2 && !o.no_xdmf) {
-      xmf = io::xdmf_path_for(o.common.output);
-      io::XdmfGrid g = io::XdmfGrid::uniform(p.shape);
-      g.fields.push_back(io::XdmfField::of(io::relative_h5_name(xmf, o.common.output), o.dataset, p.shape,
-                                           sizeof(T) == 8 ? "float64" : "float32"));
-      io::write_xdmf(world, xmf, g);
-    }
-  }
 
   // ---- summary (rank 0) ----
   const int threads = mpi::Environment::max_threads();
-  log::info("tessera-mapblocks: {} {} in {} chunks over a {} grid ({} ranks x {} threads), {}", shape_to_string(p.shape),
-            o.dtype, shape_to_string(p.chunks), L.grid().to_string(), world.size(), threads,
-            materialise ? "materialised" : "lazy (never held in memory)");
-  log::info("  init {}, ops {} (fused, {} kernel)", p.from_file ? o.init : p.gen.to_string(), p.pipeline.to_string(),
-            array::tile_kernel_isa());
+  ctx.summary("tessera-mapblocks: {} {} in {} chunks over a {} grid ({} ranks x {} threads), {}",
+              shape_to_string(p.shape), o.dtype, shape_to_string(p.chunks), L.grid().to_string(), world.size(), threads,
+              materialise ? "materialised" : "lazy (never held in memory)");
+  ctx.summary("  init {}, ops {} (fused, {} kernel)", p.from_file ? o.init : p.gen.to_string(), p.pipeline.to_string(),
+              array::tile_kernel_isa());
   for (const auto& c : verdict.checks)
-    log::info("  {:<4} = {:<24.17g} expected {:.17g} (tolerance {:.3g}){}", c.name, c.got, c.expected, c.tolerance,
-              c.ok ? "" : "  <-- MISMATCH");
-  log::info("  verification: {}", verdict.method);
-  if (!repeatable) log::info("  the {} repetitions did not give the same bits", o.repeat);
-  log::info("compute: {:.4f} s median of {} (best {:.4f} s), {:.2f} GB/s of array produced", t_compute, o.repeat,
-            t_best, bytes / t_compute / 1e9);
-  if (p.from_file) log::info("read:    {:.4f} s, {:.2f} GB/s from {}", t_read, bytes / t_read / 1e9, o.init);
-  if (materialise && verified)
-    log::info("write:   {:.4f} s, {:.2f} GB/s to {}{}", t_write, bytes / t_write / 1e9, o.common.output,
-              xmf.empty() ? "" : " (+ " + xmf + ")");
-  if (materialise && !verified) log::info("write:   skipped, the result did not verify");
-  if (world.rank() == 0) std::printf("%s\n", verified ? "VERIFIED" : "FAILED");
+    ctx.summary("  {:<4} = {:<24.17g} expected {:.17g} (tolerance {:.3g}){}", c.name, c.got, c.expected, c.tolerance,
+                c.ok ? "" : "  <-- MISMATCH");
+  ctx.summary("  verification: {}", verdict.method);
+  ctx.summary("compute: {:.4f} s median of {} (best {:.4f} s), {:.2f} GB/s of array produced", t_compute, o.repeat,
+              t_best, bytes / t_compute / 1e9);
+  if (p.from_file) ctx.summary("read:    {:.4f} s, {:.2f} GB/s from {}", t_read, bytes / t_read / 1e9, o.init);
 
-  if (!o.common.report.empty()) {
-    Report rep("mapblocks");
-    rep.parameter("shape", p.shape);
-    rep.parameter("chunks", p.chunks);
-    rep.parameter("grid", L.grid().to_string());
-    rep.parameter("dtype", o.dtype);
-    rep.parameter("init", p.from_file ? o.init : p.gen.to_string());
-    rep.parameter("ops", p.pipeline.to_string());
-    rep.parameter("mode", materialise ? "materialised" : "lazy");
-    rep.parameter("kernel_isa", array::tile_kernel_isa());
-    rep.parameter("repeat", o.repeat);
-    rep.parameter("output", o.common.output);
-    rep.parameter("sync", !o.no_sync);
-    rep.set_run({{"ranks", world.size()}, {"threads", threads}, {"nodes", env.num_nodes()}});
-    for (const auto& c : verdict.checks) {
-      rep.data()["reductions"][c.name] = {{"value", c.got}, {"hex", hex(c.got)}, {"expected", c.expected},
-                                          {"tolerance", c.tolerance}, {"ok", c.ok}};
-    }
-    rep.data()["verification"] = verdict.method;
-    rep.metric("elements", n);
-    rep.metric("bytes", bytes);
-    rep.metric("compute_s", t_compute);
-    rep.metric("compute_best_s", t_best);
-    rep.metric("compute_s_all", times);
-    rep.metric("compute_GBps", bytes / t_compute / 1e9);
-    if (p.from_file) {
-      rep.metric("read_s", t_read);
-      rep.metric("read_GBps", bytes / t_read / 1e9);
-    }
-    if (materialise && verified) {
-      rep.metric("write_s", t_write);
-      rep.metric("write_GBps", bytes / t_write / 1e9);
-    }
-    rep.set_verified(verified);
-    if (world.rank() == 0) rep.write(o.common.report);
+  ctx.parameter("shape", p.shape);
+  ctx.parameter("chunks", p.chunks);
+  ctx.parameter("grid", L.grid().to_string());
+  ctx.parameter("dtype", o.dtype);
+  ctx.parameter("init", p.from_file ? o.init : p.gen.to_string());
+  ctx.parameter("ops", p.pipeline.to_string());
+  ctx.parameter("mode", materialise ? "materialised" : "lazy");
+  ctx.parameter("kernel_isa", array::tile_kernel_isa());
+  ctx.parameter("repeat", o.repeat);
+  ctx.parameter("sync", !o.no_sync);
+  for (const auto& c : verdict.checks)
+    ctx.report().data()["reductions"][c.name] = {{"value", c.got}, {"hex", hex(c.got)}, {"expected", c.expected},
+                                                 {"tolerance", c.tolerance}, {"ok", c.ok}};
+  ctx.report().data()["verification"] = verdict.method;
+  ctx.metric("elements", n);
+  ctx.metric("bytes", bytes);
+  ctx.metric("compute_s", t_compute);
+  ctx.metric("compute_best_s", t_best);
+  ctx.metric("compute_s_all", times);
+  ctx.metric("compute_GBps", bytes / t_compute / 1e9);
+  if (p.from_file) {
+    ctx.metric("read_s", t_read);
+    ctx.metric("read_GBps", bytes / t_read / 1e9);
   }
-  return verified ? 0 : 1;
+
+  // ---- output: written in finish(), only for a verified result ----
+  if (!materialise) return;
+  st.write_output = [keep, t_create, bytes, res, &st](program::Context& c) {
+    const Options& oo = st;
+    const Plan& pp = st.plan;
+    auto& f = *keep->file;
+    const auto& arr = *keep->out;
+    c.world().barrier();
+    Timer t;
+    io::ArrayWriteOptions wo;
+    wo.deflate = oo.deflate;
+    wo.units = oo.units;
+    wo.description = "init " + (pp.from_file ? oo.init : pp.gen.to_string()) + ", ops " + pp.pipeline.to_string();
+    io::write_array(f.file(), oo.dataset, arr, wo);
+    for (auto r : pp.reductions)
+      io::write_attr(f.file(), oo.dataset, std::string("reduction_") + array::to_string(r), res.total.value(r));
+    io::write_provenance(f.file(), c.provenance(arr.layout().grid().to_string()));
+    f.commit(/*sync=*/!oo.no_sync);
+    const double t_write = t_create + c.world().max(t.elapsed());
+    std::string xmf;
+    if (pp.shape.size() >= 2 && !oo.no_xdmf) {
+      xmf = io::xdmf_path_for(oo.common.output);
+      io::XdmfGrid g = io::XdmfGrid::uniform(pp.shape);
+      g.fields.push_back(io::XdmfField::of(io::relative_h5_name(xmf, oo.common.output), oo.dataset, pp.shape,
+                                           sizeof(T) == 8 ? "float64" : "float32"));
+      io::write_xdmf(c.world(), xmf, g);
+    }
+    c.summary("write:   {:.4f} s, {:.2f} GB/s to {}{}", t_write, bytes / t_write / 1e9, oo.common.output,
+              xmf.empty() ? "" : " (+ " + xmf + ")");
+    c.metric("write_s", t_write);
+    c.metric("write_GBps", bytes / t_write / 1e9);
+  };
+  st.discard_output = [keep] { keep->file->discard(); };
+}
+
+void options(CLI::App& app, State& o) {
+  app.add_option("--shape", o.shape, "Array shape, 1 to 3 dimensions: N, NxM or NxMxK")->capture_default_str();
+  app.add_option("--chunks", o.chunks, "Chunk shape (edge chunks may be smaller); default about 1M elements");
+  app.add_option("--init", o.init, "ones, zeros, arange, random:SEED or FILE.h5:/path")->capture_default_str();
+  app.add_option("--op", o.ops,
+                 "Element-wise operation, repeatable, applied in order: square, sqrt, abs, exp, log, scale:A, add:B, "
+                 "pow:P, clip:LO:HI");
+  app.add_option("--reduce", o.reduce, "Reductions: a list of sum, min, max, mean, l2")->capture_default_str();
+  app.add_option("--dtype", o.dtype, "float64 or float32")->capture_default_str();
+  app.add_option("--grid", o.grid, "Process grid, e.g. 2x2 (0 = any); default: spread the chunks best");
+  app.add_option("--dataset", o.dataset, "Dataset path in the output file")->capture_default_str();
+  app.add_option("--units", o.units, "Units attribute of the output dataset")->capture_default_str();
+  app.add_option("--deflate", o.deflate, "gzip level of the output, 0 (none) to 9")->capture_default_str();
+  app.add_option("--repeat", o.repeat, "Timed repetitions of the compute (median reported)")->capture_default_str();
+  app.add_flag("--strict-math", o.strict, "Stop with an error at log/sqrt/pow outside their domain");
+  app.add_flag("--test-drop-chunk", o.drop_chunk, "Test hook: count one chunk fewer in the fast path")->group("");
+  app.add_flag("--no-xdmf", o.no_xdmf, "Do not write the .xmf sidecar next to a 2D/3D output");
+  app.add_flag("--no-sync", o.no_sync,
+               "Rename the output into place without waiting for the disk (fsync) first: faster, not crash-safe");
+  o.o_shape = app.get_option("--shape");
+}
+
+void validate(program::Context& ctx, State& o) {
+  o.common = ctx.common();
+  o.shape_given = o.o_shape->count() > 0;
+  o.plan = make_plan(o, ctx.world());
+}
+
+void run(program::Context& ctx, State& st) {
+  if (st.dtype == "float32")
+    run_typed<float>(ctx, st);
+  else
+    run_typed<double>(ctx, st);
+}
+
+// Every reduction against its independent reference (closed form or a second pass, verify.hpp),
+// and the repetitions agreeing bit for bit.
+program::Verdict verify(program::Context&, State& st) {
+  program::Verdict v;
+  for (const auto& c : st.checks.checks)
+    v.check(c.name, c.ok,
+            fmt::format("{:.17g}, expected {:.17g} (tolerance {:.3g})", c.got, c.expected, c.tolerance));
+  if (st.repeat > 1)
+    v.check("repeatable", st.repeatable, fmt::format("the {} repetitions give the same bits", st.repeat));
+  return v;
+}
+
+void finish(program::Context& ctx, State& st, const program::Verdict& v) {
+  if (!st.write_output) return;
+  if (v.verified()) {
+    st.write_output(ctx);
+  } else {
+    st.discard_output();  // nothing appears under the output name
+    ctx.summary("write:   skipped, the result did not verify");
+  }
+  st.write_output = nullptr;
+  st.discard_output = nullptr;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mpi::Environment::run(argc, argv, [&](mpi::Environment& env) {
-    Options o;
-    CLI::App app{"Block-distributed arrays: make or read an array, apply fused element-wise operations chunk by "
-                 "chunk, reduce deterministically, write parallel HDF5.\n\nExample:\n  mpirun -np 4 tessera-mapblocks "
-                 "--shape 10000x10000 --chunks 1000x1000 --init ones --op square --reduce sum,max --output out.h5 "
-                 "--report m.json",
-                 "tessera-mapblocks"};
-    app.add_option("--shape", o.shape, "Array shape, 1 to 3 dimensions: N, NxM or NxMxK")->capture_default_str();
-    app.add_option("--chunks", o.chunks, "Chunk shape (edge chunks may be smaller); default about 1M elements");
-    app.add_option("--init", o.init, "ones, zeros, arange, random:SEED or FILE.h5:/path")->capture_default_str();
-    app.add_option("--op", o.ops,
-                   "Element-wise operation, repeatable, applied in order: square, sqrt, abs, exp, log, scale:A, add:B, "
-                   "pow:P, clip:LO:HI");
-    app.add_option("--reduce", o.reduce, "Reductions: a list of sum, min, max, mean, l2")->capture_default_str();
-    app.add_option("--dtype", o.dtype, "float64 or float32")->capture_default_str();
-    app.add_option("--grid", o.grid, "Process grid, e.g. 2x2 (0 = any); default: spread the chunks best");
-    app.add_option("--dataset", o.dataset, "Dataset path in the output file")->capture_default_str();
-    app.add_option("--units", o.units, "Units attribute of the output dataset")->capture_default_str();
-    app.add_option("--deflate", o.deflate, "gzip level of the output, 0 (none) to 9")->capture_default_str();
-    app.add_option("--repeat", o.repeat, "Timed repetitions of the compute (median reported)")->capture_default_str();
-    app.add_flag("--strict-math", o.strict, "Stop with an error at log/sqrt/pow outside their domain");
-    app.add_flag("--test-drop-chunk", o.drop_chunk, "Test hook: count one chunk fewer in the fast path")->group("");
-    app.add_flag("--no-xdmf", o.no_xdmf, "Do not write the .xmf sidecar next to a 2D/3D output");
-    app.add_flag("--no-sync", o.no_sync,
-                 "Rename the output into place without waiting for the disk (fsync) first: faster, not crash-safe");
-    cli::add_common(app, o.common);
-    bool done = false;
-    cli::parse(app, argc, argv, done);
-    if (done) return 0;
-    cli::apply(o.common);
-    o.shape_given = app.count("--shape") > 0;
-    const Plan p = make_plan(o, env.world());
-    if (!o.common.report.empty()) env.world().collective_check([&] { fs::check_writable(o.common.report); });
-    return o.dtype == "float32" ? run<float>(env, o, p, argc, argv) : run<double>(env, o, p, argc, argv);
-  });
+  program::Program<State> p;
+  p.name = "mapblocks";
+  p.description =
+      "Block-distributed arrays: make or read an array, apply fused element-wise operations chunk by chunk, reduce "
+      "deterministically, write parallel HDF5.";
+  p.footer =
+      "Example:\n  mpirun -np 4 tessera-mapblocks --shape 10000x10000 --chunks 1000x1000 --init ones --op square "
+      "--reduce sum,max --output out.h5 --report m.json";
+  p.options = options;
+  p.validate = validate;
+  p.run = run;
+  p.verify = verify;
+  p.finish = finish;
+  return program::main(argc, argv, p);
 }

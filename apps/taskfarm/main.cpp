@@ -39,6 +39,7 @@
 #include "tessera/core/report.hpp"
 #include "tessera/io/output_file.hpp"
 #include "tessera/mpi/environment.hpp"
+#include "tessera/program/program.hpp"
 #include "tessera/tasks/command_template.hpp"
 #include "tessera/tasks/journal.hpp"
 #include "tessera/tasks/record_table.hpp"
@@ -240,197 +241,206 @@ std::unique_ptr<taskfarm::Kernel> make_kernel(const CLI::App& app, Options& o, m
 std::string percent(double x) { return fmt::format("{:.1f} %", 100.0 * x); }
 
 
+// What the stages share.
+struct State : Options {
+  const CLI::App* app = nullptr;
+  std::unique_ptr<taskfarm::Kernel> workload;
+  tasks::FarmOptions farm;
+  tasks::FarmSummary summary;
+  std::vector<tasks::TaskRecord> records;
+};
+
+void options(CLI::App& app, State& o) {
+  add_options(app, o);
+  o.app = &app;
+}
+
+// Everything before any task runs (identical on all ranks, or agreed).
+void validate(program::Context& ctx, State& o) {
+  auto& env = ctx.env();
+  const auto& world = ctx.world();
+  o.common = ctx.common();
+  if (!o.resume.empty() && o.journal.empty()) o.journal = o.resume;
+  require(!o.retry_failed || !o.resume.empty(), "--retry-failed needs --resume");
+  o.workload = make_kernel(*o.app, o, env);
+  world.collective_check([&] {
+    if (!o.journal.empty()) tasks::check_journal_writable(o.journal);
+  });
+
+  tasks::FarmOptions& fo = o.farm;
+  fo.schedule.kind = tasks::parse_schedule(o.schedule);
+  fo.schedule.chunk = o.chunk;
+  fo.schedule.min_chunk = o.min_chunk;
+  fo.schedule.guided_k = o.guided_k;
+  fo.journal = o.journal;
+  fo.journal_fsync = o.fsync;
+  fo.resume_from = o.resume;
+  fo.retry_failed = o.retry_failed;
+  fo.output_limit = o.output_bytes;
+  fo.retries = o.retries;
+  fo.retry_delay = o.retry_delay;
+  fo.deadline_margin = o.deadline_margin;
+  // The deadline: --deadline, else the allocation's end when Slurm says it (SLURM_JOB_END_TIME).
+  std::string deadline_text = o.deadline;
+  if (deadline_text.empty()) {
+    const char* end = std::getenv("SLURM_JOB_END_TIME");
+    if (end != nullptr && *end != '\0') deadline_text = std::string("@") + end;
+  }
+  if (!deadline_text.empty()) {
+    const double now = world.bcast_value(tasks::unix_now());
+    fo.deadline = tasks::parse_deadline(deadline_text, now, o.deadline.empty() ? "SLURM_JOB_END_TIME" : "--deadline");
+    if (fo.deadline - fo.deadline_margin <= now)
+      log::warn("the deadline ({}) is less than --deadline-margin {} s away: no task will start", deadline_text,
+                fo.deadline_margin);
+    if (o.journal.empty()) log::warn("a deadline without --journal: tasks held back by it cannot be resumed later");
+  }
+  // The coordinator answers other nodes from a thread of its own where MPI allows it.
+  fo.threaded_coordinator = env.thread_level() == mpi::ThreadLevel::multiple;
+  const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && log::progress_reaches_terminal();
+  fo.track_progress = world.bcast_value(terminal ? 1 : 0) == 1;
+  fo.on_progress = [](const tasks::Progress& p) {
+    std::fputs(fmt::format("\r  {}/{} done, {} failed, {:.1f} tasks/s, ETA {:.0f} s   {}", p.done, p.total, p.failed,
+                           p.rate, p.eta, p.final ? "\n" : "")
+                   .c_str(),
+               stdout);
+    std::fflush(stdout);
+  };
+}
+
+void run(program::Context& ctx, State& o) {
+  const auto& world = ctx.world();
+  auto& kernel = o.workload;
+  ctx.summary("tessera-taskfarm: {} on {} rank(s), {} schedule", kernel->describe(), world.size(), o.schedule);
+  tasks::TaskFarm farm(world, o.farm);
+  o.summary = farm.run(
+      kernel->count(), [&](std::int64_t id) { return kernel->input(id); },
+      tasks::TaskFarm::ContextTaskFn([&](const tasks::TaskContext& c) { return kernel->run_attempt(c); }));
+  o.records = farm.gather();
+  const auto& s = o.summary;
+
+  ctx.parameter("workload", kernel->describe());
+  ctx.parameter("kernel", o.commands.empty() ? o.kernel : "commands");
+  ctx.parameter("schedule", o.schedule);
+  ctx.parameter("chunk", o.chunk);
+  ctx.parameter("min_chunk", o.min_chunk);
+  ctx.parameter("tasks", s.total);
+  ctx.parameter("resume", !o.resume.empty());
+  ctx.parameter("retries", o.retries);
+  ctx.metric("tasks_run", s.run);
+  ctx.metric("tasks_resumed", s.resumed);
+  ctx.metric("tasks_held_back", s.held_back);
+  if (s.stopped_by_deadline()) {
+    // Running tasks finished, the journal is flushed; the rest runs after the requeue.
+    ctx.summary("  deadline  no task was started that would not end {} s before it; longest task {:.3f} s",
+                o.deadline_margin, s.max_task_seconds);
+    if (!o.journal.empty()) ctx.summary("  resume    tessera-taskfarm ... --resume {}", o.journal);
+    ctx.set_exit(ExitCode::preempted,
+                 fmt::format("PREEMPTED (deadline: {} of {} tasks held back, {} done{})", s.held_back, s.total,
+                             s.run + s.resumed, o.journal.empty() ? ", no journal to resume from" : ""));
+    return;
+  }
+  std::string busy;
+  for (double b : s.busy) busy += (busy.empty() ? "" : " ") + percent(b);
+  ctx.summary("  tasks     {} total: {} run, {} resumed, {} failed, {} timed out", s.total, s.run, s.resumed, s.failed,
+              s.timed_out);
+  ctx.summary("  time      {:.3f} s wall, {:.1f} tasks/s, dispatch overhead {:.2f} us/task", s.wall,
+              s.tasks_per_second, s.dispatch_overhead * 1e6);
+  ctx.summary("  dispatch  {} node(s): {} chunks from node pools, {} batches into them, {} requests to the coordinator{}",
+              s.nodes, s.counter_ops, s.refills, s.requests,
+              s.nodes > 1 ? (s.threaded ? " (its own thread on rank 0)" : " (answered by rank 0 between tasks)") : "");
+  if (s.requests > 0)
+    ctx.summary("  requests  {:.1f} us round trip on average; the coordinator spent {:.2f} us on each of {} messages",
+                s.request_latency * 1e6, s.service_time * 1e6, s.served);
+  if (s.retried > 0) ctx.summary("  retries   {} extra attempt(s)", s.retried);
+  ctx.summary("  balance   efficiency {} (task time / ranks x wall); busy per rank: {}", percent(s.efficiency), busy);
+  ctx.metric("tasks_failed", s.failed);
+  ctx.metric("tasks_timed_out", s.timed_out);
+  ctx.metric("wall_seconds", s.wall);
+  ctx.metric("task_seconds", s.task_time);
+  ctx.metric("tasks_per_second", s.tasks_per_second);
+  ctx.metric("dispatch_overhead_us", s.dispatch_overhead * 1e6);
+  ctx.metric("efficiency", s.efficiency);
+  ctx.metric("busy_per_rank", s.busy);
+  ctx.metric("tasks_per_rank", s.tasks_per_rank);
+  ctx.metric("counter_ops", s.counter_ops);
+  ctx.metric("coordinator_requests", s.requests);
+  ctx.metric("pool_refills", s.refills);
+  ctx.metric("request_latency_us", s.request_latency * 1e6);
+  ctx.metric("coordinator_messages", s.served);
+  ctx.metric("coordinator_service_us", s.service_time * 1e6);
+  ctx.metric("retried_attempts", s.retried);
+  ctx.metric("coordinator_thread", s.threaded);
+}
+
+// Every task recorded exactly once, the kernel's own checks against an independent reference, and
+// (unless --allow-failures) every task succeeded.
+program::Verdict verify(program::Context& ctx, State& o) {
+  program::Verdict verdict;
+  if (ctx.exit_override()) return verdict;  // preempted: no verdict on a part of the work
+  const auto& world = ctx.world();
+  const auto& all = o.records;
+  const auto& s = o.summary;
+  bool complete = true;
+  if (world.is_root()) {
+    complete = static_cast<std::int64_t>(all.size()) == o.workload->count();
+    for (std::size_t i = 0; complete && i < all.size(); ++i) complete = all[i].id == static_cast<std::int64_t>(i);
+  }
+  complete = world.bcast_value(complete ? 1 : 0) == 1;
+  verdict.check("records", complete,
+                fmt::format("every one of the {} tasks recorded exactly once", o.workload->count()));
+  taskfarm::Verdict v = o.workload->verify(world, all);
+  const bool kernel_ok = world.bcast_value(v.ok ? 1 : 0) == 1;
+  verdict.check(o.commands.empty() && o.command_template.empty() ? o.kernel : "commands", kernel_ok,
+                kernel_ok ? "results match the independent reference" : v.why);
+  for (const auto& line : v.lines) ctx.summary("  {}", line);
+  for (auto it = v.metrics.begin(); it != v.metrics.end(); ++it) ctx.metric(it.key(), it.value());
+  const std::int64_t bad = s.failed + s.timed_out;
+  if (!o.allow_failures)
+    verdict.check("tasks", bad == 0,
+                  bad == 0 ? "every task succeeded"
+                           : fmt::format("{} of {} tasks failed, {} timed out; --allow-failures accepts that", bad,
+                                         s.total, s.timed_out));
+  return verdict;
+}
+
+// Output, when the records and the kernel's results verify (failed tasks are results too: their
+// status is in the table): the table (gathered on rank 0; the other ranks write no rows) and the
+// kernel's fields.
+void finish(program::Context& ctx, State& o, const program::Verdict& v) {
+  if (o.common.output.empty() || ctx.exit_override()) return;
+  for (const auto& c : v.checks())
+    if (!c.passed && c.name != "tasks") return;
+  const auto& s = o.summary;
+  const auto& all = o.records;
+  io::OutputFile out(ctx.world(), o.common.output);
+  io::write_provenance(out.file(), ctx.provenance());
+  tasks::RecordTableOptions rto;
+  rto.output_width = o.output_bytes;
+  tasks::write_records(out.file(), "/results/tasks", all, rto);
+  const auto& f = out.file();
+  io::write_attr(f, "/results/tasks", "workload", o.workload->describe());
+  io::write_attr(f, "/results/tasks", "schedule", o.schedule);
+  io::write_attr(f, "/results/tasks", "failed", s.failed);
+  io::write_attr(f, "/results/tasks", "timed_out", s.timed_out);
+  io::write_attr(f, "/results/tasks", "resumed", s.resumed);
+  io::write_attr(f, "/results/tasks", "wall_seconds", s.wall);
+  io::write_attr(f, "/results/tasks", "efficiency", s.efficiency);
+  o.workload->write_fields(f, all);
+  out.commit();
+  ctx.summary("  output    {} (/results/tasks, {} rows)", o.common.output, s.total);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  return mpi::Environment::run(argc, argv, [&](mpi::Environment& env) -> int {
-    const auto& world = env.world();
-    CLI::App app{"tessera-taskfarm: Pool.map across every rank, with dynamic load balancing", "tessera-taskfarm"};
-    Options o;
-    cli::add_common(app, o.common);
-    add_options(app, o);
-    bool done = false;
-    cli::parse(app, argc, argv, done);
-    if (done) return 0;
-    cli::apply(o.common);
-
-    // Validate everything before any task runs (identical on all ranks, or agreed).
-    if (!o.resume.empty() && o.journal.empty()) o.journal = o.resume;
-    require(!o.retry_failed || !o.resume.empty(), "--retry-failed needs --resume");
-    auto kernel = make_kernel(app, o, env);
-    world.collective_check([&] {
-      if (!o.common.output.empty()) fs::check_writable(o.common.output);
-      if (!o.common.report.empty()) fs::check_writable(o.common.report);
-      if (!o.journal.empty()) tasks::check_journal_writable(o.journal);
-    });
-
-    tasks::FarmOptions fo;
-    fo.schedule.kind = tasks::parse_schedule(o.schedule);
-    fo.schedule.chunk = o.chunk;
-    fo.schedule.min_chunk = o.min_chunk;
-    fo.schedule.guided_k = o.guided_k;
-    fo.journal = o.journal;
-    fo.journal_fsync = o.fsync;
-    fo.resume_from = o.resume;
-    fo.retry_failed = o.retry_failed;
-    fo.output_limit = o.output_bytes;
-    fo.retries = o.retries;
-    fo.retry_delay = o.retry_delay;
-    fo.deadline_margin = o.deadline_margin;
-    // The deadline: --deadline, else the allocation's end when Slurm says it (SLURM_JOB_END_TIME).
-    std::string deadline_text = o.deadline;
-    if (deadline_text.empty()) {
-      const char* end = std::getenv("SLURM_JOB_END_TIME");
-      if (end != nullptr && *end != '\0') deadline_text = std::string("@") + end;
-    }
-    if (!deadline_text.empty()) {
-      const double now = world.bcast_value(tasks::unix_now());
-      fo.deadline = tasks::parse_deadline(deadline_text, now, o.deadline.empty() ? "SLURM_JOB_END_TIME" : "--deadline");
-      if (fo.deadline - fo.deadline_margin <= now)
-        log::warn("the deadline ({}) is less than --deadline-margin {} s away: no task will start", deadline_text,
-                  fo.deadline_margin);
-      if (o.journal.empty())
-        log::warn("a deadline without --journal: tasks held back by it cannot be resumed later");
-    }
-    // The coordinator answers other nodes from a thread of its own where MPI allows it.
-    fo.threaded_coordinator = env.thread_level() == mpi::ThreadLevel::multiple;
-    const bool terminal = world.is_root() && !o.common.quiet && !o.no_progress && log::progress_reaches_terminal();
-    fo.track_progress = world.bcast_value(terminal ? 1 : 0) == 1;
-    fo.on_progress = [](const tasks::Progress& p) {
-      std::fputs(fmt::format("\r  {}/{} done, {} failed, {:.1f} tasks/s, ETA {:.0f} s   {}", p.done, p.total,
-                             p.failed, p.rate, p.eta, p.final ? "\n" : "")
-                     .c_str(),
-                 stdout);
-      std::fflush(stdout);
-    };
-
-    log::info("tessera-taskfarm: {} on {} rank(s), {} schedule", kernel->describe(), world.size(), o.schedule);
-    tasks::TaskFarm farm(world, fo);
-    const auto s = farm.run(
-        kernel->count(), [&](std::int64_t id) { return kernel->input(id); },
-        tasks::TaskFarm::ContextTaskFn([&](const tasks::TaskContext& c) { return kernel->run_attempt(c); }));
-    const auto all = farm.gather();
-
-    if (s.stopped_by_deadline()) {
-      // Running tasks finished, the journal is flushed; the rest runs after the requeue.
-      if (world.is_root()) {
-        std::printf("PREEMPTED (deadline: %lld of %lld tasks held back, %lld done%s)\n",
-                    static_cast<long long>(s.held_back), static_cast<long long>(s.total),
-                    static_cast<long long>(s.run + s.resumed),
-                    o.journal.empty() ? ", no journal to resume from" : "");
-        std::fflush(stdout);
-      }
-      log::info("  deadline  no task was started that would not end {} s before it; longest task {:.3f} s",
-                fo.deadline_margin, s.max_task_seconds);
-      if (!o.journal.empty()) log::info("  resume    tessera-taskfarm ... --resume {}", o.journal);
-      if (!o.common.report.empty()) {
-        Report rep("taskfarm");
-        rep.parameter("workload", kernel->describe());
-        rep.metric("tasks_run", s.run);
-        rep.metric("tasks_resumed", s.resumed);
-        rep.metric("tasks_held_back", s.held_back);
-        rep.set_run({{"ranks", world.size()}, {"nodes", s.nodes}, {"threads", mpi::Environment::max_threads()}});
-        rep.set_verified(false);
-        if (world.is_root()) rep.write(o.common.report);
-      }
-      return 75;
-    }
-
-    // Verification: every task recorded exactly once, then the kernel's own checks.
-    taskfarm::Verdict v = kernel->verify(world, all);
-    if (world.is_root()) {
-      bool complete = static_cast<std::int64_t>(all.size()) == kernel->count();
-      for (std::size_t i = 0; complete && i < all.size(); ++i) complete = all[i].id == static_cast<std::int64_t>(i);
-      if (!complete)
-        v.fail("the records do not hold every task exactly once (" + std::to_string(all.size()) + " records for " +
-               std::to_string(kernel->count()) + " tasks)");
-    }
-    const bool verified = world.bcast_value(v.ok ? 1 : 0) == 1;
-    const std::int64_t bad = s.failed + s.timed_out;
-    const bool failures_fatal = bad > 0 && !o.allow_failures;
-    // The verdict is printed even with --quiet.
-    std::string verdict = "VERIFIED";
-    if (!verified) verdict = "FAILED (" + v.why + ")";
-    else if (failures_fatal)
-      verdict = fmt::format("FAILED ({} of {} tasks failed, {} timed out; --allow-failures accepts that)", bad, s.total,
-                            s.timed_out);
-    if (world.is_root()) {
-      std::printf("%s\n", verdict.c_str());
-      std::fflush(stdout);
-    }
-
-    // Summary (rank 0).
-    std::string busy;
-    for (double b : s.busy) busy += (busy.empty() ? "" : " ") + percent(b);
-    log::info("  tasks     {} total: {} run, {} resumed, {} failed, {} timed out", s.total, s.run, s.resumed,
-              s.failed, s.timed_out);
-    log::info("  time      {:.3f} s wall, {:.1f} tasks/s, dispatch overhead {:.2f} us/task", s.wall,
-              s.tasks_per_second, s.dispatch_overhead * 1e6);
-    log::info("  dispatch  {} node(s): {} chunks from node pools, {} batches into them, {} requests to the coordinator{}",
-              s.nodes, s.counter_ops, s.refills, s.requests,
-              s.nodes > 1 ? (s.threaded ? " (its own thread on rank 0)" : " (answered by rank 0 between tasks)") : "");
-    if (s.requests > 0)
-      log::info("  requests  {:.1f} us round trip on average; the coordinator spent {:.2f} us on each of {} messages",
-                s.request_latency * 1e6, s.service_time * 1e6, s.served);
-    if (s.retried > 0) log::info("  retries   {} extra attempt(s)", s.retried);
-    log::info("  balance   efficiency {} (task time / ranks x wall); busy per rank: {}", percent(s.efficiency), busy);
-    for (const auto& line : v.lines) log::info("  {}", line);
-
-    // Output: the table (gathered on rank 0; the other ranks write no rows) and the kernel's fields.
-    if (!o.common.output.empty() && verified) {
-      io::OutputFile out(world, o.common.output);
-      io::write_provenance(out.file(), {"taskfarm", cli::command_line(argc, argv), world.size(),
-                                        mpi::Environment::max_threads(), ""});
-      tasks::RecordTableOptions rto;
-      rto.output_width = o.output_bytes;
-      tasks::write_records(out.file(), "/results/tasks", all, rto);
-      const auto& f = out.file();
-      io::write_attr(f, "/results/tasks", "workload", kernel->describe());
-      io::write_attr(f, "/results/tasks", "schedule", o.schedule);
-      io::write_attr(f, "/results/tasks", "failed", s.failed);
-      io::write_attr(f, "/results/tasks", "timed_out", s.timed_out);
-      io::write_attr(f, "/results/tasks", "resumed", s.resumed);
-      io::write_attr(f, "/results/tasks", "wall_seconds", s.wall);
-      io::write_attr(f, "/results/tasks", "efficiency", s.efficiency);
-      kernel->write_fields(f, all);
-      out.commit();
-      log::info("  output    {} (/results/tasks, {} rows)", o.common.output, s.total);
-    }
-
-    if (!o.common.report.empty()) {
-      Report rep("taskfarm");
-      rep.parameter("workload", kernel->describe());
-      rep.parameter("kernel", o.commands.empty() ? o.kernel : "commands");
-      rep.parameter("schedule", o.schedule);
-      rep.parameter("chunk", o.chunk);
-      rep.parameter("min_chunk", o.min_chunk);
-      rep.parameter("tasks", s.total);
-      rep.parameter("resume", !o.resume.empty());
-      rep.metric("tasks_run", s.run);
-      rep.metric("tasks_resumed", s.resumed);
-      rep.metric("tasks_failed", s.failed);
-      rep.metric("tasks_timed_out", s.timed_out);
-      rep.metric("wall_seconds", s.wall);
-      rep.metric("task_seconds", s.task_time);
-      rep.metric("tasks_per_second", s.tasks_per_second);
-      rep.metric("dispatch_overhead_us", s.dispatch_overhead * 1e6);
-      rep.metric("efficiency", s.efficiency);
-      rep.metric("busy_per_rank", s.busy);
-      rep.metric("tasks_per_rank", s.tasks_per_rank);
-      rep.metric("counter_ops", s.counter_ops);
-      rep.metric("coordinator_requests", s.requests);
-      rep.metric("pool_refills", s.refills);
-      rep.metric("request_latency_us", s.request_latency * 1e6);
-      rep.metric("coordinator_messages", s.served);
-      rep.metric("coordinator_service_us", s.service_time * 1e6);
-      rep.metric("retried_attempts", s.retried);
-      rep.metric("coordinator_thread", s.threaded);
-      rep.parameter("retries", o.retries);
-      for (auto it = v.metrics.begin(); it != v.metrics.end(); ++it) rep.metric(it.key(), it.value());
-      rep.set_run({{"ranks", world.size()}, {"nodes", env.num_nodes()}, {"threads", mpi::Environment::max_threads()}});
-      rep.set_verified(verified);
-      if (world.is_root()) rep.write(o.common.report);
-    }
-    return !verified || failures_fatal ? 1 : 0;
-  }, mpi::ThreadLevel::funneled, mpi::ThreadLevel::multiple);
+  program::Program<State> p;
+  p.name = "taskfarm";
+  p.description = "tessera-taskfarm: Pool.map across every rank, with dynamic load balancing";
+  p.wanted = mpi::ThreadLevel::multiple;  // the coordinator's own thread, where MPI allows it
+  p.options = options;
+  p.validate = validate;
+  p.run = run;
+  p.verify = verify;
+  p.finish = finish;
+  return program::main(argc, argv, p);
 }

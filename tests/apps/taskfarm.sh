@@ -63,7 +63,7 @@ sleep 30 & wait
 CMDS
 expect_rc 1 "failing commands: exit 1" mpi 2 "$B" --commands "$WORK/cmds.txt" --task-timeout 0.5 \
   --log-dir "$WORK/logs" -o "$WORK/c.h5" --report "$WORK/c.json" --no-progress
-expect_contains "^FAILED \(5 of 8 tasks failed, 2 timed out" "the verdict counts failures and timeouts"
+expect_contains "^FAILED \(tasks: 5 of 8 tasks failed, 2 timed out" "the verdict counts failures and timeouts"
 expect_file "$WORK/c.h5" "the results are written even when tasks fail"
 st=$(h5col "$WORK/c.h5" /results/tasks/status)
 [[ $st == "0,1,1,1,2,0,0,2" ]] && ok "status column: ok, failed x3, timeout, ok, ok, timeout" || fail "status: $st"

@@ -17,7 +17,7 @@ import json, sys
 slots = {l.split()[0]: int(l.split()[2]) for l in open(sys.argv[1])}
 r = json.load(open(sys.argv[2]))
 errors = []
-if r["run"]["hosts"] != 3:
+if len(r["run"]["hosts"]) != 3:
     errors.append(f"hosts = {r['run']['hosts']}, expected 3")
 want = {0: ("node1", 0), 1: ("node1", 1), 2: ("node2", 0), 3: ("node3", 0)}
 seen = {}

@@ -26,7 +26,7 @@ grep -q '^VERIFIED' aff.out || fail "affinity: no VERIFIED line"
 rep=$TESSERA_OUT/affinity-$JOB_ID.json
 [[ -s $rep ]] || fail "affinity: no report $rep"
 [[ $(json_get "$rep" "len({(t['rank']) for t in r['table']})") == $((2 * NODES)) ]] || fail "affinity: report does not hold $((2 * NODES)) ranks"
-[[ $(json_get "$rep" "r['run']['hosts']") == "$NODES" ]] || fail "affinity: the ranks are not on $NODES host(s)"
+[[ $(json_get "$rep" "len(r['run']['hosts'])") == "$NODES" ]] || fail "affinity: the ranks are not on $NODES host(s)"
 
 # --- affinity, mpirun inside the allocation --------------------------------------------------------
 rc=0
