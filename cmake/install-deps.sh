@@ -15,7 +15,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   googletest libgtest-dev libbenchmark-dev
   libgmp-dev libpng-dev zlib1g-dev
-  python3
+  python3 python3-jsonschema
   iproute2 util-linux procps
 )
 # Extra packages named by the caller (e.g. the Slurm tests, the benchmarks).
