@@ -4,7 +4,8 @@
 #       a GoogleTest binary without MPI; label `unit`.
 #   tessera_add_mpi_test(NAME n SOURCES a.cpp ... RANKS 1 2 4 [LABELS l ...] [TIMEOUT s])
 #       one binary with Tessera's MPI-aware gtest main, registered once per rank count as
-#       n.npK with PROCESSORS K, so `ctest -j` never oversubscribes the machine; label `mpi`.
+#       n.npK with PROCESSORS K, so `ctest -j` never oversubscribes the machine, and (with 2 among
+#       the rank counts) as n.np2.omp2 with 2 OpenMP threads per rank; label `mpi`.
 #   tessera_add_mpi_ranks(NAME n TARGET t RANKS 5 7 [ARGS a ...] [LABELS l ...] [TIMEOUT s])
 #       an existing MPI test binary registered at more rank counts (n.npK), with extra arguments
 #       (e.g. --gtest_filter=...: only the tests meant for those ranks); label `mpi`.
@@ -77,6 +78,17 @@ function(tessera_add_mpi_test)
                          PROCESSORS ${np} LABELS "mpi;${T_LABELS}" TIMEOUT ${T_TIMEOUT}
                          ENVIRONMENT "${TESSERA_TEST_ENVIRONMENT}")
   endforeach()
+  # and once with 2 OpenMP threads per rank (2 ranks, uneven 3 where the binary is registered at 3):
+  # thread-count independence is tested under MPI, not only in the threads' own unit tests
+  if(TESSERA_ENABLE_OPENMP AND "2" IN_LIST T_RANKS)
+    set(_env ${TESSERA_TEST_ENVIRONMENT})
+    list(TRANSFORM _env REPLACE "^OMP_NUM_THREADS=1$" "OMP_NUM_THREADS=2")
+    add_test(NAME ${T_NAME}.np2.omp2
+             COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} 2 ${TESSERA_TEST_MPIEXEC_FLAGS}
+                     $<TARGET_FILE:${T_NAME}> ${MPIEXEC_POSTFLAGS})
+    set_tests_properties(${T_NAME}.np2.omp2 PROPERTIES
+                         PROCESSORS 4 LABELS "mpi;${T_LABELS}" TIMEOUT ${T_TIMEOUT} ENVIRONMENT "${_env}")
+  endif()
 endfunction()
 
 function(tessera_add_mpi_ranks)
