@@ -19,6 +19,7 @@
 #include "kernel.hpp"
 #include "tessera/io/hyperslab.hpp"
 #include "tessera/io/row_io.hpp"
+#include "tessera/mpi/count.hpp"
 
 namespace taskfarm {
 namespace {
@@ -52,14 +53,14 @@ class Mandelbrot final : public Kernel {
     // over the ranks. (Rows another rank ran are not missing.)
     std::vector<int> held(static_cast<std::size_t>(p_.height), 0), any(held.size(), 0);
     for (const auto& kv : rows_) held[static_cast<std::size_t>(kv.first)] = 1;
-    TESSERA_MPI_CHECK(MPI_Allreduce(held.data(), any.data(), static_cast<int>(held.size()), MPI_INT, MPI_MAX, comm.get()));
+    TESSERA_MPI_CHECK(MPI_Allreduce(held.data(), any.data(), tessera::mpi::checked_count(held.size(), "the rows held"), MPI_INT, MPI_MAX, comm.get()));
     std::vector<std::int64_t> missing;
     if (comm.is_root())
       for (const auto& rec : all)
         if (!any[static_cast<std::size_t>(rec.id)] && rec.ok()) missing.push_back(rec.id);
     long long nmissing = comm.bcast_value(static_cast<long long>(missing.size()));
     missing.resize(static_cast<std::size_t>(nmissing));
-    if (nmissing > 0) comm.bcast(missing.data(), static_cast<int>(nmissing));
+    if (nmissing > 0) comm.bcast_large(missing.data(), static_cast<std::size_t>(nmissing));
     for (std::size_t k = static_cast<std::size_t>(comm.rank()); k < missing.size(); k += static_cast<std::size_t>(comm.size()))
       rows_[missing[k]] = compute_row(missing[k]);
 
@@ -68,7 +69,7 @@ class Mandelbrot final : public Kernel {
     if (comm.is_root())
       for (const auto& rec : all)
         if (rec.ok()) sums[static_cast<std::size_t>(rec.id)] = rec.result;
-    comm.bcast(sums.data(), static_cast<int>(sums.size()));
+    comm.bcast_large(sums.data(), sums.size());
     std::int64_t bad_rows = 0;
     for (const auto& [row, counts] : rows_) {
       std::int64_t s = 0;

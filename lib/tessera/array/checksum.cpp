@@ -4,6 +4,7 @@
 
 #include "tessera/core/hash.hpp"
 #include "tessera/mpi/check.hpp"
+#include "tessera/mpi/count.hpp"
 
 namespace tessera::array {
 
@@ -53,7 +54,7 @@ std::vector<std::uint64_t> bitwise_block_checksums(const DistArray<double>& a, c
   std::vector<std::uint64_t> mine(blocks.size()), all(blocks.size());
   for (size_t b = 0; b < blocks.size(); ++b) mine[b] = local_sum(a, blocks[b]);
   if (!blocks.empty())
-    TESSERA_MPI_CHECK(MPI_Allreduce(mine.data(), all.data(), static_cast<int>(blocks.size()), MPI_UINT64_T, MPI_SUM,
+    TESSERA_MPI_CHECK(MPI_Allreduce(mine.data(), all.data(), mpi::checked_count(blocks.size(), "block checksums"), MPI_UINT64_T, MPI_SUM,
                                     a.comm().get()));
   return all;
 }

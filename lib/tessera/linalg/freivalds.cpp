@@ -7,6 +7,7 @@
 
 #include "tessera/core/error.hpp"
 #include "tessera/linalg/matrix_fill.hpp"
+#include "tessera/mpi/count.hpp"
 #include "tessera/mpi/datatype.hpp"
 
 namespace tessera::linalg {
@@ -42,7 +43,7 @@ void distributed_matvec(const array::DistArray<T>& M, const std::vector<long dou
   const mpi::Comm row = L.grid().sub(1), col = L.grid().sub(0);
   // Sum over the process row: every rank of the row then holds its rows' values.
   if (row.size() > 1 && !part.empty())
-    TESSERA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, part.data(), static_cast<int>(part.size()), ld, MPI_SUM, row.get()));
+    TESSERA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, part.data(), mpi::checked_count(part.size(), "Freivalds row sums"), ld, MPI_SUM, row.get()));
   // Gather the process rows' pieces along the column.
   const int P = L.grid_dim(0);
   std::vector<int> counts(static_cast<std::size_t>(P)), displs(static_cast<std::size_t>(P));
@@ -51,7 +52,7 @@ void distributed_matvec(const array::DistArray<T>& M, const std::vector<long dou
     displs[static_cast<std::size_t>(p)] = static_cast<int>(L.lo(0, p) * per);
   }
   std::vector<long double> all(static_cast<std::size_t>(rows * per));
-  TESSERA_MPI_CHECK(MPI_Allgatherv(part.data(), static_cast<int>(part.size()), ld, all.data(), counts.data(),
+  TESSERA_MPI_CHECK(MPI_Allgatherv(part.data(), mpi::checked_count(part.size(), "Freivalds rows"), ld, all.data(), counts.data(),
                                    displs.data(), ld, col.get()));
   y.assign(static_cast<std::size_t>(rows), 0.0L);
   if (with_abs) ya->assign(static_cast<std::size_t>(rows), 0.0L);
