@@ -1,8 +1,7 @@
 // examples/factorials.cpp: Pool.map over ranks. The seed maps math.factorial over a list with
 // multiprocessing.Pool on one node; here tasks::TaskFarm hands the tasks n = 0 .. count-1 to every
 // rank of the job, load-balanced (rank 0 works too), and gathers one record per task on rank 0.
-// Task n computes n! exactly (a small big integer in base 10^9) and returns its number of decimal
-// digits and n! mod p, p = 10^9 + 7.
+// Task n computes n! exactly (base-10^9 big integer): its decimal digits and n! mod p, p = 10^9 + 7.
 // Verdict, computed on rank 0 without big numbers: every task recorded exactly once; every residue
 // equals the running modular product 1 * 2 * ... * n mod p; every digit count equals
 // floor(log10 n!) + 1 from lgamma. --test-break changes one residue: the verdict must be FAILED.
@@ -57,9 +56,7 @@ int main(int argc, char** argv) {
     const auto s = farm.run(o.count, [](std::int64_t n) { return std::to_string(n); }, factorial);
     o.records = farm.gather();  // sorted by id, rank 0 only
     if (o.test_break && !o.records.empty()) o.records.back().result ^= 1;
-    ctx.parameter("count", o.count);
-    ctx.metric("tasks_per_rank", s.tasks_per_rank);
-    ctx.metric("efficiency", s.efficiency);
+    ctx.parameter("count", o.count), ctx.metric("tasks_per_rank", s.tasks_per_rank), ctx.metric("efficiency", s.efficiency);
     ctx.summary("{} factorials on {} ranks in {:.3f} s (balance {:.0f}%)", s.run, ctx.world().size(), s.wall,
                 100 * s.efficiency);
   };
