@@ -17,10 +17,12 @@ expect_rc 0 "configure examples/ against the installed tree" cmake -S "$TESSERA_
   -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=None  # None: no -O3, a build twice as fast
 expect_rc 0 "build examples/" cmake --build "$WORK/examples" -j 2
 
-# report_says FILE true|false: the report's "verified"
+# report_says FILE true|false: the report follows docs/report-schema.json and says "verified": true|false
 report_says() {
-  if python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["verified"] is (sys.argv[2]=="true"), r["verified"]' \
-    "$1" "$2" 2>/dev/null; then ok "$(basename "$1"): \"verified\": $2"; else fail "$(basename "$1"): \"verified\" is not $2"; fi
+  if /usr/bin/python3 -c 'import json,sys,jsonschema; r=json.load(open(sys.argv[1]))
+jsonschema.validate(r, json.load(open(sys.argv[3])), cls=jsonschema.Draft202012Validator)
+assert r["verified"] is (sys.argv[2]=="true"), r["verified"]' "$1" "$2" "$TESSERA_SOURCE_DIR/docs/report-schema.json"
+  then ok "$(basename "$1"): the report schema, \"verified\": $2"; else fail "$(basename "$1"): not the schema or \"verified\" is not $2"; fi
 }
 # example NAME [ARGS...]: a verified run, then a broken one
 example() {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 
 #include <hdf5.h>
 
@@ -236,4 +237,22 @@ TEST(Checkpoint, ArraysComeBackOnAnotherLayoutAndDamageIsNamed) {
     out.commit();
   }
   EXPECT_THROW(io::CheckpointReader(w, plain), UsageError);
+}
+
+// A block whose ghosted size does not fit a 64-bit count (elements, or bytes) is refused with the
+// reason before anything is allocated, on every rank count.
+TEST(DistArraySize, AGhostedBlockBeyondSixtyFourBitsIsRefused) {
+  const mpi::Comm w = mpi::Comm::world();
+  const Index rows = std::numeric_limits<Index>::max() / 2;  // rows x 2 fits int64: the layout is valid
+  const BlockLayout L({rows, 2}, {1, 1}, mpi::ProcessGrid(w, {w.size(), 1}));
+  EXPECT_EQ(L.global_size(), rows * 2);
+  std::string msg;
+  try {
+    DistArray<double> a(L, 1);  // + 2 ghost cells per dimension: elements or bytes overflow
+  } catch (const Error& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("DistArray: the "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("of the ghosted block"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("overflows a 64-bit count"), std::string::npos) << msg;
 }
