@@ -114,14 +114,15 @@ run_on() {
 }
 
 # preempt_at_checkpoint JOB_ID DIR: once the job has written a checkpoint heat-*.h5 into DIR
-# (within 60 s), send it the preemption signal now (Slurm's --signal=B:USR1 comes only every ~30 s).
+# (within 180 s: a loaded 2-core machine may keep the first job pending or slow for a while), send
+# it the preemption signal now (Slurm's --signal=B:USR1 comes only every ~30 s).
 preempt_at_checkpoint() {
-  local i
-  for ((i = 0; i < 1200; i++)); do
-    compgen -G "$2/heat-*.h5" >/dev/null && break
-    sleep 0.05
-  done
-  compgen -G "$2/heat-*.h5" >/dev/null || fail "job $1: no checkpoint in $2 after 60 s"
+  local end=$((SECONDS + 180))
+  until compgen -G "$2/heat-*.h5" >/dev/null || ((SECONDS >= end)); do sleep 0.05; done
+  compgen -G "$2/heat-*.h5" >/dev/null || {
+    squeue -j "$1" -o '%i %T %R %M' 2>&1 || true
+    fail "job $1: no checkpoint in $2 after 180 s"
+  }
   scancel --signal=USR1 --batch "$1" || fail "could not signal job $1"
 }
 

@@ -3,6 +3,8 @@
 // not a wrapped count).
 #include <gtest/gtest.h>
 
+#include "error_text.hpp"
+
 #include <climits>
 #include <cstdint>
 #include <functional>
@@ -22,14 +24,7 @@ using tessera::array::BlockLayout;
 namespace {
 constexpr Index int_max = INT_MAX;
 
-std::string what_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using tessera::testing::error_text;
 }  // namespace
 
 TEST(LargeLayout, OneDimensionOfSixBillionElements) {
@@ -89,10 +84,10 @@ TEST(ShapeOverflow, ShapesBeyondInt64AreUsageErrors) {
   const Index big = Index{1} << 31;
   // 2^31 * 2^31 * 2 = 2^63: one more than int64 holds
   EXPECT_THROW(BlockLayout::validate({big, big, 2}, {1, 1, 1}), UsageError);
-  EXPECT_NE(what_of([&] { BlockLayout::validate({big, big, 2}, {1, 1, 1}); })
+  EXPECT_NE(error_text([&] { BlockLayout::validate({big, big, 2}, {1, 1, 1}); })
                 .find("shape 2147483648x2147483648x2 has more than 2^63 - 1 elements"),
             std::string::npos)
-      << what_of([&] { BlockLayout::validate({big, big, 2}, {1, 1, 1}); });
+      << error_text([&] { BlockLayout::validate({big, big, 2}, {1, 1, 1}); });
   EXPECT_THROW(BlockLayout({Index{1} << 32, Index{1} << 32}, {1, 1}, std::vector<int>{1, 1}), UsageError);
   // 2^62 fits
   EXPECT_NO_THROW(BlockLayout::validate({big, big, 1}, {1, 1, 1}));
@@ -102,14 +97,14 @@ TEST(ShapeOverflow, BoxesAndProductsSayTheyOverflow) {
   const Index big = Index{1} << 40;
   const Box b(3, Extents{0, 0, 0}, Extents{big, big, 2});
   EXPECT_THROW(b.size(), Error);
-  EXPECT_NE(what_of([&] { (void)b.size(); }).find("more than 2^63 - 1 elements"), std::string::npos);
+  EXPECT_NE(error_text([&] { (void)b.size(); }).find("more than 2^63 - 1 elements"), std::string::npos);
   EXPECT_FALSE(b.empty());  // answered without the product
   EXPECT_TRUE(Box(3, Extents{0, 0, 0}, Extents{big, big, 0}).empty());
   EXPECT_EQ(tessera::checked_elements({big, 1 << 20}, "array"), big << 20);
   EXPECT_THROW(tessera::checked_elements({big, 1 << 23}, "array"), Error);
   EXPECT_EQ(tessera::checked_mul<std::size_t>(std::size_t{1} << 60, 8, "bytes"), std::size_t{1} << 63);
   EXPECT_THROW(tessera::checked_mul<std::size_t>(std::size_t{1} << 61, 8, "bytes"), Error);
-  EXPECT_NE(what_of([] { tessera::checked_mul<std::size_t>(std::size_t{1} << 61, 8, "bytes"); })
+  EXPECT_NE(error_text([] { tessera::checked_mul<std::size_t>(std::size_t{1} << 61, 8, "bytes"); })
                 .find("bytes: 2305843009213693952 x 8 overflows a 64-bit count"),
             std::string::npos);
 }

@@ -2,6 +2,8 @@
 // cuts any count into pieces that do (both with MPI's limit and with the small ones tests inject).
 #include <gtest/gtest.h>
 
+#include "error_text.hpp"
+
 #include <climits>
 #include <cstddef>
 #include <functional>
@@ -14,14 +16,7 @@ using tessera::Error;
 namespace mpi = tessera::mpi;
 
 namespace {
-std::string what_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using tessera::testing::error_text;
 }  // namespace
 
 TEST(MpiCount, CheckedCountRefusesWhatIntCannotHold) {
@@ -29,7 +24,7 @@ TEST(MpiCount, CheckedCountRefusesWhatIntCannotHold) {
   EXPECT_EQ(mpi::checked_count(std::size_t{INT_MAX}, "x"), INT_MAX);
   const std::size_t over = std::size_t{INT_MAX} + 1;
   EXPECT_THROW(mpi::checked_count(over, "bcast of the ids"), Error);
-  EXPECT_EQ(what_of([&] { mpi::checked_count(over, "bcast of the ids"); }),
+  EXPECT_EQ(error_text([&] { mpi::checked_count(over, "bcast of the ids"); }),
             "bcast of the ids: 2147483648 elements exceed MPI's int count limit (2147483647)");
   EXPECT_THROW(mpi::checked_count(std::size_t{1} << 40, "x"), Error);
   // a smaller limit (what the tests inject)
