@@ -45,9 +45,14 @@ set(TESSERA_TEST_ENVIRONMENT
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_odr_violation=0
     UBSAN_OPTIONS=print_stacktrace=1)
 
+# Every unit and MPI test binary, so that a build of only those is one target (tessera_unit_mpi_tests:
+# what `make -f Makefile.hpc test-debug` builds under the sanitizers; the programs are not needed).
+set_property(GLOBAL PROPERTY TESSERA_UNIT_MPI_TESTS "")
+
 function(tessera_add_unit_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LABELS;LIBS" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
+  set_property(GLOBAL APPEND PROPERTY TESSERA_UNIT_MPI_TESTS ${T_NAME})
   target_link_libraries(${T_NAME} PRIVATE tessera::tessera GTest::gtest GTest::gtest_main ${T_LIBS})
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
   target_compile_options(${T_NAME} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${TESSERA_WARNINGS}>)
@@ -68,6 +73,7 @@ function(tessera_add_mpi_test)
     set(T_TIMEOUT 300)
   endif()
   add_executable(${T_NAME} ${T_SOURCES})
+  set_property(GLOBAL APPEND PROPERTY TESSERA_UNIT_MPI_TESTS ${T_NAME})
   target_link_libraries(${T_NAME} PRIVATE tessera::tessera tessera_gtest_mpi_main ${T_LIBS})
   target_compile_options(${T_NAME} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${TESSERA_WARNINGS}>)
   foreach(np IN LISTS T_RANKS)

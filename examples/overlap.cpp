@@ -4,7 +4,8 @@
 // are in flight, asking now and then whether they have arrived (test()), and only then waits.
 // Verdict: every ghost value equals the value the neighbour owns (u(i, j) = i * cols + j, global
 // i wrapped around the periodic rows), and the overlap really happened: some compute ran while an
-// exchange was observed still in flight. --test-break changes one ghost value: the verdict must be FAILED.
+// exchange was observed still in flight (judged on 2+ ranks with ghost rows of 64 KiB or more, which
+// MPI sends by rendezvous; smaller messages may be complete before the first test()). --test-break changes one ghost value: the verdict must be FAILED.
 //   mpirun -np 2 tessera-example-overlap --cols 262144 --sweeps 20 --report overlap.json
 #include <cmath>
 
@@ -70,10 +71,12 @@ int main(int argc, char** argv) {
                 "in flight (rank 0); waiting after compute {:.4f} s",
                 2 * world.size(), o.cols, total_s, compute_s, in_flight_s, wait_s);
   };
-  prog.verify = [](tp::Context&, Options& o) {
+  prog.verify = [](tp::Context& ctx, Options& o) {
     tp::Verdict v;
     v.equal("ghosts", o.wrong, 0, "ghost values differing from the neighbours' values");
-    v.check("overlap", o.in_flight_s > 0, fmt::format("{:.4f} s of compute while messages were in flight", o.in_flight_s));
+    // judged only where the exchange cannot complete at once: rendezvous-sized rows between ranks
+    if (ctx.world().size() > 1 && o.cols * 8 >= (1 << 16))
+      v.check("overlap", o.in_flight_s > 0, fmt::format("{:.4f} s of compute while messages were in flight", o.in_flight_s));
     return v;
   };
   return tp::main(argc, argv, prog);

@@ -277,7 +277,13 @@ void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Out
                       std::fabs(got - want) <= 1e-12 * std::max(1.0, std::fabs(want));
     wrong_means += same ? 0 : 1;
   }
-  const bool ok = same_size && bar && wrong_pixels == 0 && wrong_means == 0;
+  // the range shown is the data's (the slab pass's min and max) or the one asked for
+  const bool range = o.range.empty() ? (lo <= hi ? info.lo == lo && info.hi == hi : true)
+                                     : info.lo == ro.lo && info.hi == ro.hi;
+  const bool ok = same_size && bar && range && wrong_pixels == 0 && wrong_means == 0;
+  if (!range) std::printf("%s: the colour range [%.17g, %.17g] is not the data's [%.17g, %.17g]\n", o.png.c_str(),
+                          info.lo, info.hi, lo, hi);
+  if (!ok) fs::remove_quietly(o.png);  // a picture that does not show the data is not left behind
   if (wrong_pixels > 0) std::printf("%s: %lld field pixels differ from the data's colours\n", o.png.c_str(),
                                     static_cast<long long>(wrong_pixels));
   std::printf("wrote %s: %dx%d pixels, %s%s as %lldx%lld%s, colormap %s, range [%.6g, %.6g]\n", o.png.c_str(),
@@ -288,9 +294,10 @@ void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Out
                               : "",
               o.colormap.c_str(), info.lo, info.hi);
   out.ok = out.ok && ok;
-  out.notes.push_back(fmt::format("{} read back: size, colorbar, all {} field pixels against the data, {} block means "
-                                  "re-read from the file",
-                                  o.png, static_cast<long long>(info.field_w) * info.field_h, sampled));
+  out.notes.push_back(fmt::format("{} read back: size, colorbar, colour range, all {} field pixels against the data, {} "
+                                  "block means re-read from the file{}",
+                                  o.png, static_cast<long long>(info.field_w) * info.field_h, sampled,
+                                  ok ? "" : " (FAILED: the picture was removed)"));
   out.json["png"] = {{"path", o.png},      {"dataset", obj.path}, {"width", img.width}, {"height", img.height},
                      {"lo", info.lo},      {"hi", info.hi},       {"colormap", o.colormap},
                      {"slice_axis", sl.axis}, {"slice_index", sl.index}};

@@ -61,13 +61,14 @@ inspect f2.h5 /fields/array --png f2.png || { cat log; fail "png exit"; }
 [[ "$(head -c 8 f2.png | od -An -tx1 | tr -d ' ')" == "89504e470d0a1a0a" ]] || fail "not a PNG"
 size=$(png_size f2.png)
 grep -q "wrote f2.png: $size pixels, /fields/array as 300x200" log || { cat log; fail "PNG size $size not as printed"; }
-grep -q "f2.png read back: size, colorbar, all [0-9]* field pixels against the data" log || fail "PNG not checked"
+grep -q "f2.png read back: size, colorbar, colour range, all [0-9]* field pixels against the data" log || fail "PNG not checked"
 grep -qx VERIFIED log || fail "PNG not VERIFIED"
 echo "== --png: a wrong pixel is FAILED"
 set +e; inspect f2.h5 /fields/array --png bad.png --test-wrong-pixel; rc=$?; set -e
 [[ $rc == 1 ]] || { cat log; fail "a wrong pixel: exit $rc, want 1"; }
 grep -q "bad.png: 1 field pixels differ from the data's colours" log || { cat log; fail "wrong pixel not counted"; }
 grep -q "^FAILED (png: " log || { cat log; fail "a wrong pixel is not FAILED"; }
+[[ ! -e bad.png ]] || fail "a FAILED picture is left behind"
 inspect f3.h5 --png s.png --slice 2=7 --colormap gray || { cat log; fail "slice"; }
 grep -q "slice 2=7 as 20x30" log || { cat log; fail "slice shape"; }
 # a big field is shrunk by block means

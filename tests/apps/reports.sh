@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # apps.reports: every program writes one report schema (docs/report-schema.json, described in
 # docs/report-schema.md): a VERIFIED run, a FAILED run, a run with no verdict (a listing) and a
-# preempted run, each checked with jsonschema (Debian's python3-jsonschema), plus what the schema
+# preempted run (heat, taskfarm's deadline), each checked with jsonschema (Debian's python3-jsonschema), plus what the schema
 # alone cannot say: the verdict line on stdout matches the report, and the exit code too.
 source "$(dirname "$0")/lib.sh"
 SCHEMA=$TESSERA_SOURCE_DIR/docs/report-schema.json
@@ -52,4 +52,19 @@ report affinity 0 VERIFIED mpi 2 "$BIN/tessera-affinity"
 report inspect_listing 0 none "$BIN/tessera-inspect" "$WORK/mb.h5"
 report inspect_stats 0 VERIFIED "$BIN/tessera-inspect" "$WORK/mb.h5" --stats
 report inspect_png_failed 1 FAILED "$BIN/tessera-inspect" "$WORK/mb.h5" --png "$WORK/x.png" --test-wrong-pixel
+expect_no_file "$WORK/x.png" "a FAILED picture is not left behind"
+# affinity FAILED: 2 threads confined to one core under --strict (the launcher's own binding)
+OMP_NUM_THREADS=2 report affinity_failed 1 FAILED timeout -k 5 120 "$MPIEXEC" -np 1 --bind-to core \
+  "$BIN/tessera-affinity" --strict
+# heat preempted: SIGUSR1 through mpirun mid-run: a checkpoint, exit 75, no verdict
+cd "$WORK"
+report heat_preempted 75 none timeout --preserve-status -s USR1 -k 30 6 "$MPIEXEC" -np 2 "${MPI_FLAGS[@]}" \
+  "$BIN/tessera-heat" --n 64 --steps 100000000 --checkpoint-dir "$WORK"
+compgen -G "$WORK/heat-*.h5" >/dev/null && ok "heat_preempted: its checkpoint is there" || fail "heat_preempted: no checkpoint"
+# the skeleton itself: the ranks must agree, and a program that checks nothing claims nothing
+report probe 0 VERIFIED mpi 2 "$BIN/program_probe"
+report probe_wrong 1 FAILED mpi 2 "$BIN/program_probe" --wrong
+report probe_disagree 1 FAILED mpi 2 "$BIN/program_probe" --disagree
+expect_contains "ranks_agree" "disagreeing ranks give FAILED (ranks_agree) everywhere"
+report probe_no_claim 0 none mpi 2 "$BIN/program_probe" --no-claim
 finish

@@ -11,6 +11,7 @@
 #include "tessera/array/checksum.hpp"
 #include "tessera/array/dist_array.hpp"
 #include "tessera/io/checkpoint.hpp"
+#include "tessera/io/vector_io.hpp"
 #include "tessera/core/fs.hpp"
 #include "tessera/io/array_io.hpp"
 #include "tessera/io/output_file.hpp"
@@ -255,4 +256,61 @@ TEST(DistArraySize, AGhostedBlockBeyondSixtyFourBitsIsRefused) {
   EXPECT_NE(msg.find("DistArray: the "), std::string::npos) << msg;
   EXPECT_NE(msg.find("of the ghosted block"), std::string::npos) << msg;
   EXPECT_NE(msg.find("overflows a 64-bit count"), std::string::npos) << msg;
+}
+
+// A checkpoint of the first format (tessera-heat before io::CheckpointWriter: one field, its block
+// checksums at /checksums/block_*, no checksum attribute) still restarts, and damage is still named.
+TEST(Checkpoint, TheFirstFormatIsStillReadAndChecked) {
+  const mpi::Comm w = mpi::Comm::world();
+  const auto path = scratch("ckpt_v1.h5");
+  const mpi::ProcessGrid rows(w, {w.size(), 1});
+  DistArray<double> u(BlockLayout({29, 17}, {1, 1}, rows), 1);
+  fill_pattern(u);
+  {
+    io::OutputFile out(w, path);
+    io::write_provenance(out.file(), {"heat", "tessera-heat", w.size(), 1, rows.to_string()});
+    io::write_attr(out.file(), "/", "kind", "checkpoint");
+    io::write_array(out.file(), "/fields/u", u, {});
+    std::vector<Box> blocks;
+    std::vector<std::int64_t> lo, hi;
+    for (int r = 0; r < w.size(); ++r) {
+      blocks.push_back(u.layout().box_of(r));
+      for (int d = 0; d < 2; ++d) lo.push_back(blocks.back().lo[d]), hi.push_back(blocks.back().hi[d]);
+    }
+    io::write_vector(out.file(), "/checksums/block_lo", lo);
+    io::write_vector(out.file(), "/checksums/block_hi", hi);
+    io::write_vector(out.file(), "/checksums/block_sum", array::bitwise_block_checksums(u, blocks));
+    out.commit();
+  }
+  DistArray<double> back(BlockLayout::make(w, {29, 17}, {29, 3}));
+  {
+    io::CheckpointReader r(w, path);
+    EXPECT_EQ(r.read("u", back), array::bitwise_checksum(u));
+    r.close();
+  }
+  EXPECT_EQ(w.sum(count_mismatches(back)), 0);
+  if (w.rank() == 0) {  // one value changed behind the checksums
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t ds = H5Dopen2(f, "/fields/u", H5P_DEFAULT);
+    const hid_t fsp = H5Dget_space(ds);
+    const hsize_t at[2] = {0, 0}, one[2] = {1, 1};
+    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, at, nullptr, one, nullptr);
+    const hid_t ms = H5Screate_simple(2, one, nullptr);
+    const double bad = -7.0;
+    EXPECT_GE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fsp, H5P_DEFAULT, &bad), 0);
+    H5Sclose(ms);
+    H5Sclose(fsp);
+    H5Dclose(ds);
+    H5Fclose(f);
+  }
+  w.barrier();
+  io::CheckpointReader r(w, path);
+  std::string msg;
+  try {
+    r.read("u", back);
+  } catch (const UsageError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("/fields/u: block 0 "), std::string::npos) << msg;
+  r.close();
 }

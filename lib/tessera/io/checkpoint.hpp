@@ -57,7 +57,9 @@ class CheckpointReader {
   CheckpointReader(const mpi::Comm& comm, const std::string& path);
   const File& file() const { return file_; }
   // Reads /fields/<name> into `a` (whose layout may differ from the writer's: same global shape),
-  // then checks every block checksum the writer recorded and the whole checksum. UsageError naming
+  // then checks every block checksum the writer recorded and the whole checksum (checkpoints of the
+  // first format, tessera-heat's before this class: /checksums/block_* and no checksum attribute, or
+  // no block checksums at all, are read too; the caller's own checksum covers them). UsageError naming
   // the first damaged block ("block B [lo, hi) has checksum X, the file records Y"). Returns the
   // whole array's checksum.
   std::uint64_t read(const std::string& name, array::DistArray<double>& a);

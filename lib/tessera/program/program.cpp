@@ -112,9 +112,16 @@ bool parse(Context& ctx, CLI::App& app, const Spec& spec) {
   return true;
 }
 
-int conclude(Context& ctx, const Verdict& v, double wall_s) {
+int conclude(Context& ctx, const Verdict& given, double wall_s) {
   const auto& world = ctx.world();
   auto& env = ctx.env();
+  // Every rank must reach the same verdict (rank 0 prints and reports it; the job's exit code is
+  // the worst rank's). A verify() that judged rank-local data without agreeing is a bug that must
+  // show: then the verdict is FAILED everywhere.
+  Verdict v = given;
+  const int mine = v.empty() ? 2 : (v.verified() ? 1 : 0);
+  if (world.min(mine) != world.max(mine))
+    v.check("ranks_agree", false, "the ranks reached different verdicts (a check judged one rank's data alone)");
   int code = v.empty() ? 0 : (v.verified() ? 0 : static_cast<int>(ExitCode::verification_failed));
   std::string line = v.line();
   std::string verdict = v.empty() ? "none" : (v.verified() ? "VERIFIED" : "FAILED");
