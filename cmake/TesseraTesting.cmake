@@ -76,14 +76,7 @@ function(tessera_add_mpi_test)
   set_property(GLOBAL APPEND PROPERTY TESSERA_UNIT_MPI_TESTS ${T_NAME})
   target_link_libraries(${T_NAME} PRIVATE tessera::tessera tessera_gtest_mpi_main ${T_LIBS})
   target_compile_options(${T_NAME} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${TESSERA_WARNINGS}>)
-  foreach(np IN LISTS T_RANKS)
-    add_test(NAME ${T_NAME}.np${np}
-             COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np} ${TESSERA_TEST_MPIEXEC_FLAGS}
-                     $<TARGET_FILE:${T_NAME}> ${MPIEXEC_POSTFLAGS})
-    set_tests_properties(${T_NAME}.np${np} PROPERTIES
-                         PROCESSORS ${np} LABELS "mpi;${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-                         ENVIRONMENT "${TESSERA_TEST_ENVIRONMENT}")
-  endforeach()
+  tessera_add_mpi_ranks(NAME ${T_NAME} TARGET ${T_NAME} RANKS ${T_RANKS} LABELS ${T_LABELS} TIMEOUT ${T_TIMEOUT})
   # and once with 2 OpenMP threads per rank (2 ranks, uneven 3 where the binary is registered at 3):
   # thread-count independence is tested under MPI, not only in the threads' own unit tests
   if(TESSERA_ENABLE_OPENMP AND "2" IN_LIST T_RANKS)

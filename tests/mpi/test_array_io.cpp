@@ -38,6 +38,22 @@ int count_mismatches(DistArray<T>& a) {
   a.for_each_owned([&](T& v, const Extents& g) { bad += v != static_cast<T>(value_at(g)); });
   return bad;
 }
+// Writes one value of a 2D double dataset with plain serial HDF5, behind Tessera's back (damage
+// for the checksum tests). Call on one rank. True when the write succeeded.
+bool poke(const std::string& path, const char* dataset, hsize_t i, hsize_t j, double v) {
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
+  const hid_t space = H5Dget_space(ds);
+  const hsize_t at[2] = {i, j}, one[2] = {1, 1};
+  H5Sselect_hyperslab(space, H5S_SELECT_SET, at, nullptr, one, nullptr);
+  const hid_t mem = H5Screate_simple(2, one, nullptr);
+  const bool ok = H5Dwrite(ds, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, &v) >= 0;
+  H5Sclose(mem);
+  H5Sclose(space);
+  H5Dclose(ds);
+  H5Fclose(f);
+  return ok;
+}
 }  // namespace
 
 TEST(ArrayIO, RoundTripTwoDimensionalDoubles) {
@@ -201,18 +217,7 @@ TEST(Checkpoint, ArraysComeBackOnAnotherLayoutAndDamageIsNamed) {
 
   // Change one value of u behind the checksums (rank 0, plain HDF5), then read on every rank.
   if (w.rank() == 0) {
-    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    const hid_t ds = H5Dopen2(f, "/fields/u", H5P_DEFAULT);
-    const hid_t fs_ = H5Dget_space(ds);
-    const hsize_t at[2] = {36, 22}, one[2] = {1, 1};
-    H5Sselect_hyperslab(fs_, H5S_SELECT_SET, at, nullptr, one, nullptr);
-    const hid_t ms = H5Screate_simple(2, one, nullptr);
-    const double bad = 1.5;
-    EXPECT_GE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs_, H5P_DEFAULT, &bad), 0);
-    H5Sclose(ms);
-    H5Sclose(fs_);
-    H5Dclose(ds);
-    H5Fclose(f);
+    EXPECT_TRUE(poke(path, "/fields/u", 36, 22, 1.5));
   }
   w.barrier();
   {
@@ -290,18 +295,7 @@ TEST(Checkpoint, TheFirstFormatIsStillReadAndChecked) {
   }
   EXPECT_EQ(w.sum(count_mismatches(back)), 0);
   if (w.rank() == 0) {  // one value changed behind the checksums
-    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    const hid_t ds = H5Dopen2(f, "/fields/u", H5P_DEFAULT);
-    const hid_t fsp = H5Dget_space(ds);
-    const hsize_t at[2] = {0, 0}, one[2] = {1, 1};
-    H5Sselect_hyperslab(fsp, H5S_SELECT_SET, at, nullptr, one, nullptr);
-    const hid_t ms = H5Screate_simple(2, one, nullptr);
-    const double bad = -7.0;
-    EXPECT_GE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fsp, H5P_DEFAULT, &bad), 0);
-    H5Sclose(ms);
-    H5Sclose(fsp);
-    H5Dclose(ds);
-    H5Fclose(f);
+    EXPECT_TRUE(poke(path, "/fields/u", 0, 0, -7.0));
   }
   w.barrier();
   io::CheckpointReader r(w, path);

@@ -112,30 +112,12 @@ bool parse(Context& ctx, CLI::App& app, const Spec& spec) {
   return true;
 }
 
-int conclude(Context& ctx, const Verdict& given, double wall_s) {
+// The report (docs/report-schema.md), written by rank 0. Collective (the host names).
+void write_report(Context& ctx, const Verdict& v, const std::string& verdict, int code, double wall_s) {
   const auto& world = ctx.world();
   auto& env = ctx.env();
-  // Every rank must reach the same verdict (rank 0 prints and reports it; the job's exit code is
-  // the worst rank's). A verify() that judged rank-local data without agreeing is a bug that must
-  // show: then the verdict is FAILED everywhere.
-  Verdict v = given;
-  const int mine = v.empty() ? 2 : (v.verified() ? 1 : 0);
-  if (world.min(mine) != world.max(mine))
-    v.check("ranks_agree", false, "the ranks reached different verdicts (a check judged one rank's data alone)");
-  int code = v.empty() ? 0 : (v.verified() ? 0 : static_cast<int>(ExitCode::verification_failed));
-  std::string line = v.line();
-  std::string verdict = v.empty() ? "none" : (v.verified() ? "VERIFIED" : "FAILED");
-  if (ctx.exit_override()) {
-    code = static_cast<int>(*ctx.exit_override());
-    line = ctx.exit_reason();
-    if (code != 0) verdict = "none";
-  }
-  for (const auto& c : v.checks())
-    log::info("check {}: {}{}", c.name, c.passed ? "ok" : "FAILED", c.detail.empty() ? "" : " (" + c.detail + ")");
-  log::info("time: {:.3f} s in all", wall_s);
-
   const auto names = world.gather_strings(env.hostname());
-  if (!ctx.common().report.empty() && world.rank() == 0) {
+  if (world.rank() == 0) {
     auto& j = ctx.report().data();
     std::set<std::string> hosts(names.begin(), names.end());
     auto& run = j["run"];
@@ -161,6 +143,31 @@ int conclude(Context& ctx, const Verdict& given, double wall_s) {
     ctx.report().write(ctx.common().report);
     log::info("report: {}", ctx.common().report);
   }
+}
+
+int conclude(Context& ctx, const Verdict& given, double wall_s) {
+  const auto& world = ctx.world();
+  // Every rank must reach the same verdict (rank 0 prints and reports it; the job's exit code is
+  // the worst rank's). A verify() that judged rank-local data without agreeing is a bug that must
+  // show: then the verdict is FAILED everywhere.
+  Verdict v = given;
+  const int mine = v.empty() ? 2 : (v.verified() ? 1 : 0);
+  if (world.min(mine) != world.max(mine))
+    v.check("ranks_agree", false, "the ranks reached different verdicts (a check judged one rank's data alone)");
+  int code = v.empty() ? 0 : (v.verified() ? 0 : static_cast<int>(ExitCode::verification_failed));
+  std::string line = v.line();
+  std::string verdict = v.empty() ? "none" : (v.verified() ? "VERIFIED" : "FAILED");
+  if (ctx.exit_override()) {
+    code = static_cast<int>(*ctx.exit_override());
+    line = ctx.exit_reason();
+    if (code != 0) verdict = "none";
+  }
+  for (const auto& c : v.checks())
+    log::info("check {}: {}{}", c.name, c.passed ? "ok" : "FAILED", c.detail.empty() ? "" : " (" + c.detail + ")");
+  log::info("time: {:.3f} s in all", wall_s);
+
+  // --report is the same on every rank, so all or none join the collective inside
+  if (!ctx.common().report.empty()) write_report(ctx, v, verdict, code, wall_s);
   if (world.rank() == 0 && !line.empty()) {
     std::printf("%s\n", line.c_str());  // the verdict shows even with --quiet
     std::fflush(stdout);
