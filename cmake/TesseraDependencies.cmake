@@ -20,7 +20,7 @@ elseif(NOT HDF5_ROOT AND (HDF5_DIR OR DEFINED ENV{HDF5_DIR}))
   endif()
 endif()
 set(HDF5_PREFER_PARALLEL ON)
-find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(HDF5 REQUIRED COMPONENTS C HL)
 if(NOT HDF5_IS_PARALLEL)
   message(FATAL_ERROR
     "Tessera needs a parallel (MPI) build of HDF5, but the HDF5 found (${HDF5_C_INCLUDE_DIRS}) is serial.\n"

@@ -140,12 +140,6 @@ program::Verdict judge(const HeatSolver& s, const History& h, double step_residu
   return v;
 }
 
-struct Frame {
-  std::string dataset;
-  std::int64_t step;
-  double time;
-};
-
 // What the stages share.
 struct State : Options {
   CLI::App* app = nullptr;
@@ -154,8 +148,8 @@ struct State : Options {
   std::unique_ptr<io::OutputFile> out;
   std::unique_ptr<HeatSolver> solver;
   History hist;
-  std::vector<Frame> frames;
-  size_t snapshots_written = 0;
+  std::vector<Snapshot> frames;  // the snapshots of the whole run (restarts included), in the output
+  size_t snapshots_written = 0;   // by this run
   double last_step_residual = NAN;
   std::uint64_t checksum = 0;  // of the final field (run() computes it once; finish() records it)
   PhaseTimer t_io;
@@ -207,7 +201,9 @@ void run(program::Context& ctx, State& o) {
   solver.set_progress_slabs(o.progress_slabs);
   History& hist = o.hist;
   if (ck) {
-    load_checkpoint(*ck, solver, hist);
+    // the snapshots before the checkpoint go into this run's output too (the series covers the run)
+    load_checkpoint(*ck, solver, hist, o.frames, out ? &out->file() : nullptr);
+    if (!out) o.frames.clear();
   } else {
     solver.initialize();
     hist.add(0, 0.0, solver.norms());
@@ -228,11 +224,11 @@ void run(program::Context& ctx, State& o) {
   PhaseTimer t_norms;
   auto snapshot = [&] {
     const auto s = solver.step_count();
-    const std::string name = fmt::format("/snapshots/u_{:06d}", s);
+    if (!frames.empty() && frames.back().step == s) return;  // carried over from the checkpoint
     t_io.start();
-    write_field(out->file(), name, solver.field(), s, solver.time());
+    write_field(out->file(), snapshot_path(s), solver.field(), p, s, solver.time());
     t_io.stop();
-    frames.push_back({name, s, solver.time()});
+    frames.push_back({s, solver.time()});
     ++snapshots_written;
   };
   if (o.snapshot_every > 0 && first_step % o.snapshot_every == 0) snapshot();
@@ -292,7 +288,8 @@ void run(program::Context& ctx, State& o) {
     }
     if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || preempted) {
       t_io.start();
-      last_checkpoint = write_checkpoint(o.checkpoint_dir, solver, hist, prov, steps);
+      last_checkpoint = write_checkpoint(o.checkpoint_dir, solver, hist, prov, steps, frames,
+                                         out ? &out->file() : nullptr);
       if (world.rank() == 0)
         for (const auto& gone : io::prune_checkpoints(o.checkpoint_dir, checkpoint_prefix, o.keep, s))
           log::debug("removed old checkpoint {}", gone);
@@ -421,34 +418,23 @@ void finish(program::Context& ctx, State& o, const program::Verdict& v) {
   o.t_io.start();
   io::File& f = out->file();
   io::write_provenance(f, ctx.provenance(solver.field().layout().grid().to_string()));
-  io::write_attr(f, "/", "kind", "result");
   write_parameters(f, p, solver.step_count(), solver.time(), o.checksum);
   io::write_attr(f, "/", "overlap", o.overlap);
-  io::write_attr(f, "/", "verified", std::int64_t{1});
-  write_field(f, "/fields/u", solver.field(), solver.step_count(), solver.time());
+  write_field(f, "/fields/u", solver.field(), p, solver.step_count(), solver.time());
   write_history(f, o.hist);
+  write_snapshot_index(f, frames);
   out->commit();
   // The XDMF time series: the snapshots, then the final field unless it is the last snapshot.
-  if (frames.empty() || frames.back().step != solver.step_count())
-    frames.push_back({"/fields/u", solver.step_count(), solver.time()});
-  // A uniform grid of n^dims nodes at x_i = (i+1) dx, one frame per snapshot (io/xdmf).
-  const auto& shape = solver.field().layout().shape();
-  const std::string h5_name = std::filesystem::path(o.common.output).filename().string();
-  std::vector<io::XdmfStep> series;
-  for (const auto& fr : frames) {
-    io::XdmfGrid g = io::XdmfGrid::uniform(shape);
-    g.name = "step_" + std::to_string(fr.step);
-    g.origin.assign(shape.size(), p.dx());
-    g.spacing.assign(shape.size(), p.dx());
-    auto field = io::XdmfField::of(h5_name, fr.dataset, shape, "float64");
-    field.name = "u";
-    g.fields.push_back(field);
-    series.push_back({fr.time, g});
-  }
-  io::write_xdmf_series(world, io::xdmf_path_for(o.common.output), series, "heat");
+  const std::string xmf = io::xdmf_path_for(o.common.output);
+  io::write_xdmf_series(world, xmf,
+                        xdmf_series(frames, p, solver.step_count(), solver.time(), io::relative_h5_name(xmf, o.common.output)),
+                        "heat");
   o.t_io.stop();
-  ctx.summary("  wrote {} (/fields/u, /results, {} snapshots) and {}", o.common.output, o.snapshots_written,
-              io::xdmf_path_for(o.common.output));
+  ctx.summary("  wrote {} (/fields/u, /results, {} snapshots{}) and {}", o.common.output, frames.size(),
+              frames.size() > o.snapshots_written
+                  ? fmt::format(", {} of them from the checkpoint", frames.size() - o.snapshots_written)
+                  : "",
+              xmf);
 }
 
 }  // namespace

@@ -8,7 +8,9 @@
 #include "tessera/array/checksum.hpp"
 #include "tessera/heat/solver.hpp"
 #include "tessera/io/hdf5.hpp"
+#include "tessera/io/netcdf.hpp"
 #include "tessera/io/output_file.hpp"
+#include "tessera/io/xdmf.hpp"
 
 namespace heat_app {
 
@@ -26,9 +28,26 @@ struct History {
   void truncate_after(std::int64_t s);
 };
 
-// Collective writes into an open file.
-void write_field(const tessera::io::File& f, const std::string& path, const DistArray<double>& u, std::int64_t step,
-                 double time);
+// A snapshot: the field at a step, /snapshots/u_<step> (snapshot_path).
+struct Snapshot {
+  std::int64_t step = 0;
+  double time = 0;
+};
+std::string snapshot_path(std::int64_t step);
+
+// The netCDF dimensions of the field: x, y (z) at the grid points (i + 1) dx, in m.
+std::vector<tessera::io::nc::Coordinate> field_coordinates(const HeatProblem& p);
+
+// Collective writes into an open file (docs/file-format.md).
+// A field along the coordinates of its group (written there unless present).
+void write_field(const tessera::io::File& f, const std::string& path, const DistArray<double>& u, const HeatProblem& p,
+                 std::int64_t step, double time);
+// /snapshots/time (the coordinate) and /snapshots/step; nothing without snapshots.
+void write_snapshot_index(const tessera::io::File& f, const std::vector<Snapshot>& snaps);
+// Copies the snapshots from one open file into another, through `scratch` (a field of the run's layout).
+void copy_snapshots(const tessera::io::File& from, const tessera::io::File& to, const std::vector<Snapshot>& snaps,
+                    DistArray<double>& scratch, const HeatProblem& p);
+// /results: time (coordinate), step, l2, max, min.
 void write_history(const tessera::io::File& f, const History& h);
 History read_history(const tessera::io::File& f);
 // The problem's parameters as root attributes (n, dims, alpha, dt, r, init, step, time, checksum).
@@ -40,8 +59,16 @@ constexpr const char* checkpoint_prefix = "heat";
 // Writes a checkpoint of the solver's current step (temporary name, then rename). Collective.
 // Returns its path.
 // target_steps: the run's --steps, used by a restart that does not give --steps.
+// snaps: the snapshots taken so far, copied from `snapshot_source` (the open output) into the
+// checkpoint. The checkpoint's .xmf is written beside it.
 std::string write_checkpoint(const std::string& dir, const HeatSolver& s, const History& h,
-                             const tessera::io::Provenance& prov, std::int64_t target_steps);
+                             const tessera::io::Provenance& prov, std::int64_t target_steps,
+                             const std::vector<Snapshot>& snaps, const tessera::io::File* snapshot_source);
+
+// The XDMF temporal collection of a run's file: the snapshots, then the field at `step` (/fields/u)
+// unless it is the last snapshot. `h5_name`: the .h5 as the .xmf names it.
+std::vector<tessera::io::XdmfStep> xdmf_series(const std::vector<Snapshot>& snaps, const HeatProblem& p,
+                                               std::int64_t step, double time, const std::string& h5_name);
 
 // What a checkpoint says about itself.
 struct CheckpointInfo {
@@ -58,9 +85,11 @@ struct CheckpointInfo {
 // (missing, not HDF5, truncated, another app's file, missing attributes) is a UsageError (exit 2).
 CheckpointInfo read_checkpoint_info(const tessera::mpi::Comm& comm, const std::string& spec);
 // Loads the field into the solver (any rank count), checks the checksum of every block the writer
-// recorded (/checksums) and of the whole field, restores step and history.
+// recorded (/checksums) and of the whole field, restores step, history and the list of snapshots,
+// whose fields it copies into `snapshot_target` (the new output) when given.
 // Collective; UsageError when the checkpoint does not match or is corrupt.
-void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h);
+void load_checkpoint(const CheckpointInfo& info, HeatSolver& s, History& h, std::vector<Snapshot>& snaps,
+                     const tessera::io::File* snapshot_target);
 
 std::string hex(std::uint64_t v);
 

@@ -305,7 +305,7 @@ void run_typed(program::Context& ctx, State& st) {
     io::ArrayWriteOptions wo;
     wo.deflate = oo.deflate;
     wo.units = oo.units;
-    wo.description = "init " + (pp.from_file ? oo.init : pp.gen.to_string()) + ", ops " + pp.pipeline.to_string();
+    wo.long_name = "init " + (pp.from_file ? oo.init : pp.gen.to_string()) + ", ops " + pp.pipeline.to_string();
     io::write_array(f.file(), oo.dataset, arr, wo);
     for (auto r : pp.reductions)
       io::write_attr(f.file(), oo.dataset, std::string("reduction_") + array::to_string(r), res.total.value(r));

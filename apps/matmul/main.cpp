@@ -37,6 +37,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "inputs.hpp"
@@ -52,6 +53,7 @@
 #include "tessera/gpu/device.hpp"
 #include "tessera/io/array_io.hpp"
 #include "tessera/io/output_file.hpp"
+#include "tessera/io/xdmf.hpp"
 #include "tessera/linalg/freivalds.hpp"
 #include "tessera/linalg/summa.hpp"
 #include "tessera/mpi/environment.hpp"
@@ -247,21 +249,42 @@ void run_typed(tessera::program::Context& ctx, State& st) {
       const auto& [a, b, cc] = *keep;
       const tessera::Timer t_out;
       io::OutputFile out(c.world(), o.common.output);
-      io::ArrayWriteOptions w;
-      w.description = "C = alpha A B + beta C0, row-major";
-      io::write_array(out.file(), "/fields/C", cc, w);
+      // C(i, j), A(i, k), B(k, j): index coordinates shared within /fields, as netCDF dimensions.
+      auto matrix = [](const std::string& row, const std::string& col, const DistArray<T>& x,
+                       const std::string& long_name) {
+        io::ArrayWriteOptions w;
+        w.long_name = long_name;
+        w.coordinates = io::nc::index_coordinates({row, col}, x.layout().shape());
+        return w;
+      };
+      io::write_array(out.file(), "/fields/C", cc, matrix("i", "j", cc, "C = alpha A B + beta C0"));
       io::write_attr(out.file(), "/fields/C", "alpha", o.alpha);
       io::write_attr(out.file(), "/fields/C", "beta", o.beta);
       io::write_attr(out.file(), "/fields/C", "init", su.from_files ? o.a_file + " " + o.b_file : su.init.text);
       io::write_attr(out.file(), "/fields/C", "backend", o.backend);
       if (o.write_inputs) {
-        w.description = "A (m x k), row-major";
-        io::write_array(out.file(), "/fields/A", a, w);
-        w.description = "B (k x n), row-major";
-        io::write_array(out.file(), "/fields/B", b, w);
+        io::write_array(out.file(), "/fields/A", a, matrix("i", "k", a, "A (m x k)"));
+        io::write_array(out.file(), "/fields/B", b, matrix("k", "j", b, "B (k x n)"));
       }
       io::write_provenance(out.file(), c.provenance(su.grid.to_string()));
       out.commit();
+      // One XDMF grid per matrix (rows along y, columns along x), for ParaView.
+      const std::string xmf = io::xdmf_path_for(o.common.output);
+      const std::string h5 = io::relative_h5_name(xmf, o.common.output);
+      const std::string dtype = std::is_same_v<T, float> ? "float32" : "float64";
+      std::vector<io::XdmfGrid> grids;
+      auto grid_of = [&](const std::string& name, const DistArray<T>& x) {
+        io::XdmfGrid g = io::XdmfGrid::uniform(x.layout().shape());
+        g.name = name;
+        g.fields.push_back(io::XdmfField::of(h5, "/fields/" + name, x.layout().shape(), dtype));
+        grids.push_back(g);
+      };
+      grid_of("C", cc);
+      if (o.write_inputs) {
+        grid_of("A", a);
+        grid_of("B", b);
+      }
+      io::write_xdmf(c.world(), xmf, grids);
       const double output_s = c.world().max(t_out.elapsed());
       c.metric("output_s", output_s);
       c.summary("output: {} ({:.3f} s)", o.common.output, output_s);

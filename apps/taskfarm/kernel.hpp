@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tessera/io/hdf5.hpp"
+#include "tessera/io/xdmf.hpp"
 #include "tessera/mpi/comm.hpp"
 #include "tessera/tasks/task_farm.hpp"
 
@@ -42,6 +43,8 @@ class Kernel {
   virtual Verdict verify(const tessera::mpi::Comm& comm, const std::vector<TaskRecord>& all) = 0;
   // Collective: the kernel's outputs under /fields (nothing by default).
   virtual void write_fields(const tessera::io::File& f, const std::vector<TaskRecord>& all) {}
+  // The XDMF grids of the 2D/3D fields write_fields wrote (`h5_name`: the file as the .xmf names it).
+  virtual std::vector<tessera::io::XdmfGrid> xdmf_grids(const std::string& h5_name) const { return {}; }
 };
 
 struct FactorialParams { std::int64_t first = 1, last = 2000; };

@@ -413,7 +413,9 @@ void finish(program::Context& ctx, State& o, const program::Verdict& v) {
   const auto& s = o.summary;
   const auto& all = o.records;
   io::OutputFile out(ctx.world(), o.common.output);
-  io::write_provenance(out.file(), ctx.provenance());
+  io::Provenance prov = ctx.provenance();
+  prov.verified = v.verified() ? "VERIFIED" : "FAILED";  // failed tasks (--allow-failures off) are results too
+  io::write_provenance(out.file(), prov);
   tasks::RecordTableOptions rto;
   rto.output_width = o.output_bytes;
   tasks::write_records(out.file(), "/results/tasks", all, rto);
@@ -427,7 +429,12 @@ void finish(program::Context& ctx, State& o, const program::Verdict& v) {
   io::write_attr(f, "/results/tasks", "efficiency", s.efficiency);
   o.workload->write_fields(f, all);
   out.commit();
-  ctx.summary("  output    {} (/results/tasks, {} rows)", o.common.output, s.total);
+  // The kernel's 2D/3D fields (mandelbrot) for ParaView, once the .h5 is in place.
+  const std::string xmf = io::xdmf_path_for(o.common.output);
+  const auto grids = o.workload->xdmf_grids(io::relative_h5_name(xmf, o.common.output));
+  if (!grids.empty()) io::write_xdmf(ctx.world(), xmf, grids);
+  ctx.summary("  output    {} (/results/tasks, {} rows){}", o.common.output, s.total,
+              grids.empty() ? "" : " and " + xmf);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "kernel.hpp"
 #include "tessera/io/hyperslab.hpp"
+#include "tessera/io/netcdf.hpp"
 #include "tessera/io/row_io.hpp"
 #include "tessera/mpi/count.hpp"
 
@@ -141,13 +142,33 @@ class Mandelbrot final : public Kernel {
                                                            {p_.height, p_.width});
       tessera::io::write_rows(f, ds, rows, data.data(), p_.width);
     }
-    tessera::io::write_attr(f, path, "units", "iterations");
-    tessera::io::write_attr(f, path, "description",
-                            "escape iteration count of z -> z^2 + c (max_iter: inside the set); row 0 has the largest Im c");
+    namespace nc = tessera::io::nc;
+    // x = Re c, y = Im c at the pixel centres (the values the kernel computed with), as netCDF dimensions
+    nc::Coordinate x, y;
+    x.name = "x";
+    x.long_name = "real part of c";
+    x.axis = "X";
+    y.name = "y";
+    y.long_name = "imaginary part of c";
+    y.axis = "Y";
+    for (std::int64_t i = 0; i < p_.width; ++i) x.values.push_back(re(i));
+    for (std::int64_t j = 0; j < p_.height; ++j) y.values.push_back(im(j));
+    nc::write_dimensions(f, path, {y, x});
+    nc::describe(f, path, "1", "escape iteration count of z -> z^2 + c (max_iter: inside the set)");
+    tessera::io::write_attr(f, path, "comment", "row 0 has the smallest Im c; max_iter marks points taken as inside");
     tessera::io::write_attr(f, path, "max_iter", static_cast<std::int64_t>(p_.max_iter));
     // pixel centres of the first and last column and row
     tessera::io::write_attr(f, path, "re_range", fmt::format("{:.17g}:{:.17g}", re(0), re(p_.width - 1)));
     tessera::io::write_attr(f, path, "im_range", fmt::format("{:.17g}:{:.17g}", im(0), im(p_.height - 1)));
+  }
+
+  std::vector<tessera::io::XdmfGrid> xdmf_grids(const std::string& h5_name) const override {
+    tessera::io::XdmfGrid g = tessera::io::XdmfGrid::uniform({p_.height, p_.width});
+    g.name = "mandelbrot";
+    g.origin = {im(0), re(0)};
+    g.spacing = {scale_, scale_};
+    g.fields.push_back(tessera::io::XdmfField::of(h5_name, "/fields/mandelbrot", {p_.height, p_.width}, "int32"));
+    return {g};
   }
 
  private:
@@ -155,9 +176,10 @@ class Mandelbrot final : public Kernel {
   double re(std::int64_t x) const {
     return p_.center_re + static_cast<double>(2 * x + 1 - p_.width) * (scale_ / 2);
   }
-  // With center_im == 0, exactly antisymmetric in the row: im(h-1-y) == -im(y).
+  // Row 0 has the smallest Im c (y up, as ParaView and tessera-inspect --png draw it). With
+  // center_im == 0, exactly antisymmetric in the row: im(h-1-y) == -im(y).
   double im(std::int64_t y) const {
-    return p_.center_im + static_cast<double>(p_.height - 1 - 2 * y) * (scale_ / 2);
+    return p_.center_im + static_cast<double>(2 * y + 1 - p_.height) * (scale_ / 2);
   }
 
   // Closed-form membership: the main cardioid and the period-2 bulb (with a margin for rounding).

@@ -56,7 +56,7 @@ want=$(seq 0 29 | awk '{printf "%d ", 2*$1+1}')
 [[ "$vals" == "$want" ]] || fail "values: got '$vals' want '$want'"
 [[ -f small.xmf ]] || fail "no XDMF sidecar"
 grep -q 'small.h5:/fields/array' small.xmf || fail "XDMF does not reference the dataset by relative name"
-grep -q 'Dimensions="6 5"' small.xmf || fail "XDMF dimensions"
+grep -q 'DataItem Dimensions="1 6 5"' small.xmf || fail "XDMF dimensions"
 if command -v python3 > /dev/null; then  # well-formed XML
   python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" small.xmf || fail "XDMF is not well-formed XML"
 fi

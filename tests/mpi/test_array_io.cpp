@@ -66,7 +66,7 @@ TEST(ArrayIO, RoundTripTwoDimensionalDoubles) {
     io::OutputFile out(w, path);
     io::ArrayWriteOptions opt;
     opt.units = "K";
-    opt.description = "pattern";
+    opt.long_name = "pattern";
     io::write_array(out.file(), "/fields/x", a, opt);
     io::write_provenance(out.file(), {"test", "test --x", w.size(), 1, L.grid().to_string()});
     out.commit();

@@ -253,12 +253,14 @@ TEST(DatasetStats, SlabByslabStatisticsMatchTheDistributedReduction) {
       EXPECT_NEAR(st.std, std::sqrt(var), 1e-9);
     }
     const auto objs = io::list_objects(f);
-    ASSERT_EQ(objs.size(), 3u);
+    ASSERT_EQ(objs.size(), 5u);  // /, /fields, /fields/a and its dimensions /fields/x, /fields/y
     EXPECT_EQ(objs[0].path, "/");
     EXPECT_EQ(objs[1].path, "/fields");
     EXPECT_EQ(objs[1].kind, io::ObjectInfo::Kind::group);
     ASSERT_EQ(objs[1].attributes.size(), 1u);
     EXPECT_EQ(objs[1].attributes[0].value, "group attribute");
+    EXPECT_EQ(objs[3].path, "/fields/x");
+    EXPECT_EQ(objs[4].path, "/fields/y");
     EXPECT_EQ(objs[2].path, "/fields/a");
     EXPECT_EQ(objs[2].kind, io::ObjectInfo::Kind::dataset);
     EXPECT_EQ(objs[2].dataset.dtype, "float32");

@@ -25,13 +25,43 @@ TEST(Xdmf, TwoDimensionalGridReferencesTheDataset) {
   g.fields.push_back(io::XdmfField::of("out.h5", "/fields/u", {300, 200}, "float32"));
   const std::string x = io::xdmf_document(g);
   EXPECT_NE(x.find("<Xdmf Version=\"3.0\">"), std::string::npos);
-  EXPECT_NE(x.find("TopologyType=\"2DCoRectMesh\" Dimensions=\"300 200\""), std::string::npos);
-  EXPECT_NE(x.find("GeometryType=\"ORIGIN_DXDY\""), std::string::npos);
+  // written as 1 x ny x nx, so that ParaView puts it in the X-Y plane (a 2DCoRectMesh lands in Y-Z)
+  EXPECT_EQ(x.find("2DCoRectMesh"), std::string::npos);
+  EXPECT_NE(x.find("TopologyType=\"3DCoRectMesh\" Dimensions=\"1 300 200\""), std::string::npos);
+  EXPECT_NE(x.find("GeometryType=\"ORIGIN_DXDYDZ\""), std::string::npos);
+  EXPECT_NE(x.find("Name=\"Origin\" Dimensions=\"3\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">0 0 0<"),
+            std::string::npos);
   EXPECT_NE(x.find("<Attribute Name=\"u\" AttributeType=\"Scalar\" Center=\"Node\">"), std::string::npos);
-  EXPECT_NE(x.find("NumberType=\"Float\" Precision=\"4\" Format=\"HDF\">out.h5:/fields/u</DataItem>"),
+  EXPECT_NE(x.find("<DataItem Dimensions=\"1 300 200\" NumberType=\"Float\" Precision=\"4\" "
+                   "Format=\"HDF\">out.h5:/fields/u</DataItem>"),
             std::string::npos);
   EXPECT_EQ(count(x, "<Grid"), count(x, "</Grid>"));
   EXPECT_EQ(count(x, "<DataItem"), count(x, "</DataItem>"));
+}
+
+TEST(Xdmf, TwoDimensionalOriginAndSpacingGainAUnitZ) {
+  io::XdmfGrid g = io::XdmfGrid::uniform({3, 4});
+  g.origin = {-1.5, 0.25};  // y, x
+  g.spacing = {0.5, 0.125};
+  g.fields.push_back(io::XdmfField::of("a.h5", "/f", {3, 4}, "int32"));
+  const std::string x = io::xdmf_document(g);
+  EXPECT_NE(x.find(">0 -1.5 0.25</DataItem>"), std::string::npos);
+  EXPECT_NE(x.find(">1 0.5 0.125</DataItem>"), std::string::npos);
+}
+
+TEST(Xdmf, SeveralGridsInOneDomain) {
+  std::vector<io::XdmfGrid> grids;
+  for (const char* name : {"C", "A"}) {
+    io::XdmfGrid g = io::XdmfGrid::uniform({4, 6});
+    g.name = name;
+    g.fields.push_back(io::XdmfField::of("c.h5", std::string("/fields/") + name, {4, 6}));
+    grids.push_back(g);
+  }
+  const std::string x = io::xdmf_document(grids);
+  EXPECT_EQ(count(x, "<Grid Name="), 2);
+  EXPECT_NE(x.find("c.h5:/fields/A"), std::string::npos);
+  EXPECT_EQ(count(x, "Collection"), 0);
+  EXPECT_THROW(io::xdmf_document(std::vector<io::XdmfGrid>{}), UsageError);
 }
 
 TEST(Xdmf, ThreeDimensionalCellFieldsAndGeometry) {

@@ -131,6 +131,15 @@ void check_writable(const std::string& path) {
   if (stdfs::is_directory(path, ec)) throw UsageError("output '" + path + "' is a directory");
 }
 
+void sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot open '" + path + "' to sync it: " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw IoError("cannot sync '" + path + "': " + std::strerror(err));
+}
+
 void write_text_atomically(const std::string& path, const std::string& text) {
   check_writable(path);
   const std::string tmp = create_temporary_for(path);

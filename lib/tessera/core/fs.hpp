@@ -28,6 +28,8 @@ void remove_quietly(const std::string& path);
 // Throws UsageError when the directory that would hold `path` does not exist or is not writable.
 void check_writable(const std::string& path);
 bool exists(const std::string& path);
+// fsync(2) of an existing file: its data reach stable storage. IoError naming it on failure.
+void sync_file(const std::string& path);
 // Writes `text` to `path` through a unique temporary (rank-local, for small files such as JSON).
 // Write, flush and close errors throw IoError naming `path`; the temporary is then removed.
 void write_text_atomically(const std::string& path, const std::string& text);

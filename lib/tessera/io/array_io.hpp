@@ -7,14 +7,28 @@
 
 #include "tessera/array/dist_array.hpp"
 #include "tessera/io/hyperslab.hpp"
+#include "tessera/io/netcdf.hpp"
 
 namespace tessera::io {
 
 struct ArrayWriteOptions {
   int deflate = 0;            // 0 none, 1-9 gzip level
-  std::string units;          // dataset attribute "units" when not empty
-  std::string description;    // dataset attribute "description" when not empty
+  std::string units = "1";    // CF units (udunits syntax)
+  std::string long_name;      // CF long_name; the dataset's name when empty
+  // The dimensions (docs/file-format.md): coordinate variables in the dataset's group, written
+  // unless already there. Empty: index coordinates named z, y, x (dim_z, ... when the dataset
+  // itself is called x, y or z; <name>_y, ... where the group's y is of another length).
+  std::vector<nc::Coordinate> coordinates;
 };
+
+// The default dimension names of an array written at `path` with `ndims` dimensions.
+inline std::vector<std::string> default_dims(const std::string& path, int ndims) {
+  auto dims = nc::spatial_dims(ndims);
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  if (name == "x" || name == "y" || name == "z")
+    for (auto& d : dims) d = "dim_" + d;
+  return dims;
+}
 
 // Memory layout of a DistArray's owned box inside its ghosted allocation.
 template <typename T>
@@ -38,8 +52,11 @@ void write_array(const File& f, const std::string& path, const array::DistArray<
   write_attr(f, path, "chunks", std::vector<std::int64_t>(L.chunk_shape().begin(), L.chunk_shape().end()));
   write_attr(f, path, "process_grid", L.grid().to_string());
   write_attr(f, path, "layout", "row-major, block-distributed by whole chunks");
-  if (!opt.units.empty()) write_attr(f, path, "units", opt.units);
-  if (!opt.description.empty()) write_attr(f, path, "description", opt.description);
+  nc::write_dimensions(f, path,
+                       opt.coordinates.empty() ? nc::index_coordinates_for(f, path, default_dims(path, a.ndims()), L.shape())
+                                               : opt.coordinates);
+  nc::describe(f, path, opt.units.empty() ? "1" : opt.units,
+               opt.long_name.empty() ? path.substr(path.find_last_of('/') + 1) : opt.long_name);
 }
 
 // Checks that `path` is a dataset of `shape` holding T; UsageError naming the mismatch otherwise.

@@ -10,6 +10,8 @@
 #include "tessera/io/hyperslab.hpp"
 #include "tessera/io/vector_io.hpp"
 #include "tessera/io/array_io.hpp"
+#include "tessera/io/netcdf.hpp"
+#include "tessera/io/xdmf.hpp"
 
 namespace tessera::io {
 namespace stdfs = std::filesystem;
@@ -22,11 +24,14 @@ std::string hex64(std::uint64_t v) {
 
 CheckpointWriter::CheckpointWriter(const mpi::Comm& comm, const std::string& path, const Provenance& prov)
     : out_(comm, path) {
-  write_provenance(out_.file(), prov);
-  write_attr(out_.file(), "/", "kind", "checkpoint");
+  Provenance p = prov;
+  p.kind = "checkpoint";
+  p.verified = "unverified";  // the state of a run still going
+  write_provenance(out_.file(), p);
 }
 
-std::uint64_t CheckpointWriter::add(const std::string& name, const array::DistArray<double>& a) {
+std::uint64_t CheckpointWriter::add(const std::string& name, const array::DistArray<double>& a,
+                                    const std::vector<nc::Coordinate>& coordinates) {
   const std::string path = "/fields/" + name, sums = "/checksums/" + name;
   // One checksum per block of the writing layout, so a reader on any layout names the damaged part.
   const auto& L = a.layout();
@@ -43,11 +48,20 @@ std::uint64_t CheckpointWriter::add(const std::string& name, const array::DistAr
     Handle ds = create_dataset(f, path, h5type<double>(), L.shape());
     write_box(f, ds, a.box(), a.data(), memory_layout(a));
   }
+  nc::write_dimensions(f, path,
+                       coordinates.empty() ? nc::index_coordinates_for(f, path, nc::spatial_dims(a.ndims()), L.shape())
+                                           : coordinates);
   write_attr(f, path, "checksum", hex64(whole));
-  write_vector(f, sums + "/block_lo", lo);
-  write_vector(f, sums + "/block_hi", hi);
-  write_vector(f, sums + "/block_sum", block_sums);
-  write_attr(f, sums, "description",
+  f.require_group(sums);
+  nc::write_coordinate(f, sums, nc::Coordinate::indices("block", static_cast<Index>(block_sums.size()),
+                                                        "block of the writing layout"));
+  nc::write_coordinate(f, sums, nc::Coordinate::indices("block_bound", static_cast<Index>(lo.size()),
+                                                        "block * dims + dimension"));
+  nc::write_series(f, sums + "/block_lo", lo, "block_bound", "1", "lower global index of each block, per dimension");
+  nc::write_series(f, sums + "/block_hi", hi, "block_bound", "1",
+                   "upper (exclusive) global index of each block, per dimension");
+  nc::write_series(f, sums + "/block_sum", block_sums, "block", "1", "bitwise checksum of each block");
+  write_attr(f, sums, "comment",
              "per block of the writing layout: lower and upper (exclusive) global index, dims values per block; "
              "block_sum: sum mod 2^64 of splitmix64(bits(value) ^ splitmix64(linear index)) over the block");
   return whole;
@@ -146,6 +160,7 @@ std::vector<std::string> prune_checkpoints(const std::string& dir, const std::st
   const long long excess = static_cast<long long>(all.size()) - std::max(keep, 1);
   for (long long i = 0; i < excess; ++i) {
     fs::remove_quietly(all[static_cast<size_t>(i)].path);
+    fs::remove_quietly(xdmf_path_for(all[static_cast<size_t>(i)].path));  // its sidecar, if any
     removed.push_back(all[static_cast<size_t>(i)].path);
   }
   return removed;

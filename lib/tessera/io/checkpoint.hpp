@@ -4,8 +4,9 @@
 // checksums, and whatever attributes and datasets the caller adds (parameters, step, history). It
 // is written through io::OutputFile (unique temporary name, then rename), so a crash mid-write
 // leaves the earlier ones intact and no half file under the final name. Each array carries
-//   /checksums/<name>/block_lo, block_hi  the writing layout's blocks (global boxes, dims per block)
-//   /checksums/<name>/block_sum           array::bitwise_block_checksums over those blocks
+//   /checksums/<name>/block_lo, block_hi  the writing layout's blocks (global boxes, dims per block;
+//                                         dimension block_bound)
+//   /checksums/<name>/block_sum           array::bitwise_block_checksums over those blocks (dimension block)
 //   attribute "checksum" on /fields/<name> the whole array's array::bitwise_checksum (hex)
 // and reads back onto any layout (rank count, process grid): the reader recomputes every recorded
 // block's checksum on its own layout and names the first block that differs.
@@ -21,7 +22,7 @@
 //   r.close();
 //
 // The files of a run live in one directory, named by step: "<dir>/<prefix>-<step, 8 digits>.h5";
-// list_checkpoints() never returns a temporary.
+// list_checkpoints() never returns a temporary; prune_checkpoints() removes a checkpoint's .xmf with it.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -29,6 +30,7 @@
 
 #include "tessera/array/dist_array.hpp"
 #include "tessera/io/hdf5.hpp"
+#include "tessera/io/netcdf.hpp"
 #include "tessera/io/output_file.hpp"
 
 namespace tessera::io {
@@ -36,13 +38,15 @@ namespace tessera::io {
 // Collective over `comm` throughout.
 class CheckpointWriter {
  public:
-  // Opens the temporary, writes `prov` and the root attribute kind = "checkpoint".
+  // Opens the temporary, writes `prov` as a checkpoint's (kind "checkpoint", verified "unverified").
   CheckpointWriter(const mpi::Comm& comm, const std::string& path, const Provenance& prov);
   // For the caller's own attributes and datasets.
   const File& file() { return out_.file(); }
-  // Writes `a` to /fields/<name> (contiguous, every rank its block) with its checksums; returns
-  // the whole array's checksum.
-  std::uint64_t add(const std::string& name, const array::DistArray<double>& a);
+  // Writes `a` to /fields/<name> (contiguous, every rank its block) along `coordinates` (netCDF
+  // dimensions in /fields, shared by the arrays; index coordinates z, y, x when empty) with its
+  // checksums; returns the whole array's checksum.
+  std::uint64_t add(const std::string& name, const array::DistArray<double>& a,
+                    const std::vector<nc::Coordinate>& coordinates = {});
   // Flush and close checked on every rank, then the file appears under its final name.
   void commit() { out_.commit(); }
   const std::string& path() const { return out_.path(); }

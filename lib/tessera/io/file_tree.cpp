@@ -10,21 +10,7 @@ std::string render_attr(hid_t attr, const std::string& dtype) {
   Handle space = make_space_handle(check(H5Aget_space(attr), "H5Aget_space"));
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   const H5T_class_t cls = H5Tget_class(type);
-  if (cls == H5T_STRING && n == 1) {
-    if (H5Tis_variable_str(type) > 0) {
-      char* s = nullptr;
-      Handle mem = make_type_handle(check(H5Tcopy(H5T_C_S1), "H5Tcopy"));
-      H5Tset_size(mem, H5T_VARIABLE);
-      check(H5Aread(attr, mem, &s), "H5Aread");
-      std::string out = s ? s : "";
-      H5Dvlen_reclaim(mem, space, H5P_DEFAULT, &s);
-      return out;
-    }
-    std::string out(H5Tget_size(type), '\0');
-    check(H5Aread(attr, type, out.data()), "H5Aread");
-    while (!out.empty() && out.back() == '\0') out.pop_back();
-    return out;
-  }
+  if (cls == H5T_STRING && n == 1) return read_string_attr(attr, "");
   if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && n >= 1) {
     std::string out;
     if (cls == H5T_INTEGER) {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "tessera/core/fs.hpp"
 #include "tessera/mpi/environment.hpp"
 
 #include <exception>
@@ -169,6 +170,7 @@ File& File::operator=(File&& o) noexcept {
     path_ = std::move(o.path_);
     parallel_ = o.parallel_;
     comm_ = std::move(o.comm_);
+    after_close_ = std::move(o.after_close_);
   }
   return *this;
 }
@@ -178,7 +180,32 @@ void File::flush() const { check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "cannot flush
 void File::close() {
   if (!file_.valid()) return;
   const hid_t id = file_.release();
-  if (H5Fclose(id) < 0) throw IoError("cannot close '" + path_ + "': " + hdf5_message());
+  std::string err;
+  if (H5Fclose(id) < 0) err = "cannot close '" + path_ + "': " + hdf5_message();
+  if (!parallel_ || after_close_.empty()) {
+    if (!err.empty()) throw IoError(err);
+    return;
+  }
+  auto work = std::move(after_close_);
+  after_close_.clear();
+  comm_.agree(err.empty(), err.empty() ? "cannot close '" + path_ + "' on another rank" : err,
+              static_cast<int>(ExitCode::runtime));
+  if (comm_.rank() == 0) {
+    try {
+      File serial = open_serial(path_, Mode::read_write);
+      for (auto& w : work) w(serial);
+      serial.close();
+      fs::sync_file(path_);
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+  }
+  comm_.agree(err.empty(), "cannot write '" + path_ + "': " + err, static_cast<int>(ExitCode::runtime));
+}
+
+void File::after_close(std::function<void(const File&)> work) const {
+  if (parallel_) after_close_.push_back(std::move(work));
+  else work(*this);
 }
 
 Handle transfer_plist(const File& f) {
@@ -247,17 +274,17 @@ Handle open_attr(const File& f, const std::string& object_path, const std::strin
 }  // namespace
 
 void write_attr(const File& f, const std::string& o, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8 (netCDF-4 "string"): h5py reads str, not bytes, and there is no padding.
   Handle obj = open_object(f, o);
   replace_attr(obj, name);
   Handle type = make_type_handle(check(H5Tcopy(H5T_C_S1), "H5Tcopy"));
-  check(H5Tset_size(type, std::max<size_t>(1, value.size())), "H5Tset_size");
-  check(H5Tset_strpad(type, H5T_STR_NULLPAD), "H5Tset_strpad");
+  check(H5Tset_size(type, H5T_VARIABLE), "H5Tset_size");
   check(H5Tset_cset(type, H5T_CSET_UTF8), "H5Tset_cset");
   Handle space = make_space_handle(check(H5Screate(H5S_SCALAR), "H5Screate"));
   Handle attr = make_attr_handle(check(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
                                        "cannot create attribute " + name));
-  const std::string padded = value.empty() ? std::string(1, '\0') : value;
-  check(H5Awrite(attr, type, padded.data()), "cannot write attribute " + name);
+  const char* text = value.c_str();
+  check(H5Awrite(attr, type, &text), "cannot write attribute " + name);
 }
 void write_attr(const File& f, const std::string& o, const std::string& name, double value) {
   write_simple_attr(f, o, name, H5T_NATIVE_DOUBLE, &value, 1, true);
@@ -275,14 +302,14 @@ bool has_attr(const File& f, const std::string& object_path, const std::string& 
   return H5Aexists(obj, name.c_str()) > 0;
 }
 
-std::string read_attr_string(const File& f, const std::string& o, const std::string& name) {
-  Handle attr = open_attr(f, o, name);
+std::string read_string_attr(hid_t attr, const std::string& name) {
   Handle type = make_type_handle(check(H5Aget_type(attr), "H5Aget_type"));
   if (H5Tget_class(type) != H5T_STRING) throw UsageError("attribute '" + name + "' is not a string");
   if (H5Tis_variable_str(type) > 0) {
     char* s = nullptr;
     Handle mem = make_type_handle(check(H5Tcopy(H5T_C_S1), "H5Tcopy"));
     H5Tset_size(mem, H5T_VARIABLE);
+    H5Tset_cset(mem, H5Tget_cset(type));  // HDF5 converts no strings between ASCII and UTF-8
     check(H5Aread(attr, mem, &s), "H5Aread " + name);
     std::string out = s ? s : "";
     Handle space = make_space_handle(H5Aget_space(attr));
@@ -294,6 +321,11 @@ std::string read_attr_string(const File& f, const std::string& o, const std::str
   check(H5Aread(attr, type, out.data()), "H5Aread " + name);
   while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;
+}
+
+std::string read_attr_string(const File& f, const std::string& o, const std::string& name) {
+  Handle attr = open_attr(f, o, name);
+  return read_string_attr(attr, name);
 }
 double read_attr_double(const File& f, const std::string& o, const std::string& name) {
   Handle attr = open_attr(f, o, name);

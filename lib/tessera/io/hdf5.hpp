@@ -7,6 +7,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -111,7 +112,12 @@ class File {
   // H5Fflush (collective for parallel files); IoError naming the file on failure.
   void flush() const;
   // H5Fclose (collective for parallel files); IoError naming the file on failure. No-op if closed.
+  // Then, for a parallel file, the work left to after_close() (every rank fails together).
   void close();
+  // Work that parallel HDF5 cannot do (variable-length data, e.g. string columns): done by rank 0
+  // on a serial open of the file, once close() has closed it on every rank, then synced to disk.
+  // Every rank registers the same work (the data need only be on rank 0). A serial file runs it at once.
+  void after_close(std::function<void(const File&)> work) const;
   // Forgets the file without closing it (see the class comment). Not collective.
   void abandon() noexcept { file_.release(); }
 
@@ -122,6 +128,7 @@ class File {
   std::string path_;
   bool parallel_ = false;
   mpi::Comm comm_;
+  mutable std::vector<std::function<void(const File&)>> after_close_;  // registered through const writers
 };
 
 // Dataset transfer property list: collective MPI-IO for parallel files, default otherwise.
@@ -150,7 +157,9 @@ inline void write_attr(const File& f, const std::string& o, const std::string& n
   write_attr(f, o, n, static_cast<std::int64_t>(v));
 }
 bool has_attr(const File& f, const std::string& object_path, const std::string& name);
+// Strings: variable-length or fixed-length, ASCII or UTF-8 (a UsageError for other types).
 std::string read_attr_string(const File& f, const std::string& object_path, const std::string& name);
+std::string read_string_attr(hid_t attr, const std::string& name);  // an open scalar attribute
 double read_attr_double(const File& f, const std::string& object_path, const std::string& name);
 std::int64_t read_attr_int(const File& f, const std::string& object_path, const std::string& name);
 std::vector<std::int64_t> read_attr_ints(const File& f, const std::string& object_path, const std::string& name);

@@ -94,7 +94,9 @@ Handle create_dataset(const File& f, const std::string& path, hid_t type, const 
     check(H5Pset_chunk(dcpl, nd, ch.data()), "H5Pset_chunk");
     if (deflate > 0) check(H5Pset_deflate(dcpl, static_cast<unsigned>(std::min(deflate, 9))), "H5Pset_deflate");
   }
-  check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
+  // No fill values (the data is written anyway), except for variable-length types, which HDF5 must fill.
+  const bool variable = H5Tis_variable_str(type) > 0 || H5Tdetect_class(type, H5T_VLEN) > 0;
+  if (!variable) check(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), "H5Pset_fill_time");
   if (f.parallel()) check(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), "H5Pset_alloc_time");
   if (f.exists(path)) check(H5Ldelete(f.id(), path.c_str(), H5P_DEFAULT), "cannot replace " + path);
   return make_dataset_handle(

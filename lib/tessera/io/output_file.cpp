@@ -10,20 +10,33 @@
 namespace tessera::io {
 
 void write_provenance(const File& f, const Provenance& p) {
-  write_attr(f, "/", "tessera_format", std::int64_t{1});
+  if (p.kind != "result" && p.kind != "checkpoint")
+    throw UsageError("provenance: kind '" + p.kind + "' is neither result nor checkpoint");
+  if (p.verified != "VERIFIED" && p.verified != "FAILED" && p.verified != "unverified")
+    throw UsageError("provenance: verified '" + p.verified + "' is not VERIFIED, FAILED or unverified");
+  const std::string program = "tessera-" + p.app;
+  // one timestamp for every rank (attributes are collective and must agree)
+  const std::string now = f.parallel() ? f.comm().bcast_string(utc_now_iso8601()) : utc_now_iso8601();
+  write_attr(f, "/", "Conventions", "CF-1.8");
+  write_attr(f, "/", "title", program + " " + p.kind);
+  write_attr(f, "/", "source", "Tessera " + version() + " (git " + git_hash() + "), " + program);
+  write_attr(f, "/", "history", now + ": " + p.command_line);
+  write_attr(f, "/", "program", program);
   write_attr(f, "/", "app", p.app);
   write_attr(f, "/", "version", version());
   write_attr(f, "/", "git_hash", git_hash());
   write_attr(f, "/", "ranks", std::int64_t{p.ranks});
   write_attr(f, "/", "threads", std::int64_t{p.threads});
-  write_attr(f, "/", "grid", p.grid);
+  write_attr(f, "/", "grid", p.grid.empty() ? std::string("none") : p.grid);
   write_attr(f, "/", "command_line", p.command_line);
-  // one timestamp for every rank (attributes are collective and must agree)
-  write_attr(f, "/", "created_utc", f.parallel() ? f.comm().bcast_string(utc_now_iso8601()) : utc_now_iso8601());
+  write_attr(f, "/", "created_utc", now);
+  write_attr(f, "/", "kind", p.kind);
+  write_attr(f, "/", "verified", p.verified);
   write_attr(f, "/", "mpi_library", mpi::library_version());
   unsigned maj = 0, min = 0, rel = 0;
   H5get_libversion(&maj, &min, &rel);
   write_attr(f, "/", "hdf5_version", std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel));
+  write_attr(f, "/", "tessera_format", file_format);
 }
 
 OutputFile::OutputFile(const mpi::Comm& comm, std::string final_path) : comm_(comm), final_(std::move(final_path)) {

@@ -15,16 +15,22 @@
 
 namespace tessera::io {
 
-// What every Tessera file records about the run that made it (root-group attributes).
+// What every Tessera file records about the run that made it (root-group attributes; the set and
+// its meaning are documented in docs/file-format.md).
 struct Provenance {
-  std::string app;            // "mapblocks"
+  std::string app;            // "mapblocks" (the program is tessera-<app>)
   std::string command_line;
   int ranks = 1;
   int threads = 1;
-  std::string grid;           // "2x2", empty if none
+  std::string grid;           // "2x2", empty if none ("none" in the file)
+  std::string kind = "result";    // "result" or "checkpoint"
+  std::string verified = "VERIFIED";  // "VERIFIED", "FAILED" or "unverified" (checkpoints)
 };
-// Writes app, version, git_hash, ranks, threads, grid, command_line, created_utc, mpi_library,
-// hdf5_version and "tessera_format" on the root group. Collective.
+// The format of the files (root attribute tessera_format): 2 = netCDF-4/CF (docs/file-format.md).
+inline constexpr std::int64_t file_format = 2;
+// Writes the provenance set on the root group: Conventions, title, source, history, program, app,
+// version, git_hash, ranks, threads, grid, command_line, created_utc, kind, verified, mpi_library,
+// hdf5_version, tessera_format. Collective. UsageError for a kind or verdict outside the lists.
 void write_provenance(const File& f, const Provenance& p);
 
 class OutputFile {

@@ -5,13 +5,16 @@
 //   t.add("id", ids);                              // int32, int64, float64 or string columns
 //   io::ColumnInfo wide;
 //   wide.max_width = 1024;
-//   t.add("input", inputs, wide);                  // fixed-length strings, cut to max_width bytes
-//   io::write_table(file, "/results/tasks", t);    // collective
+//   t.add("input", inputs, wide);                  // strings, cut to max_width bytes
+//   io::write_table(file, "/results/tasks", t, "task");  // collective
 //
 // Every rank adds the same columns in the same order; the file holds rank 0's rows, then rank 1's,
-// and so on. A string column holds NUL-terminated fixed-length strings as wide as the longest one
-// over all ranks (cut to max_width bytes, never inside a UTF-8 sequence) plus the terminator.
-// The group gets the attributes "columns" (comma-separated names) and "rows".
+// and so on. The table is netCDF-4/CF (docs/file-format.md): every column lies along one dimension
+// (an index coordinate named `dim` in the group) and has long_name (the description) and, if
+// numeric, units ("1" by default). String columns hold variable-length UTF-8 strings (cut to
+// max_width bytes, never inside a UTF-8 sequence); on a parallel file their rows are gathered to
+// rank 0 and written when the file is closed (io::File::after_close), as parallel HDF5 cannot
+// write variable-length data. The group gets the attributes "columns" (comma-separated names) and "rows".
 #pragma once
 #include <cstdint>
 #include <string>
@@ -24,8 +27,8 @@
 namespace tessera::io {
 
 struct ColumnInfo {
-  std::string units;            // dataset attribute "units" when not empty
-  std::string description;      // dataset attribute "description" when not empty
+  std::string units;            // CF units (numeric columns; "1" when empty)
+  std::string description;      // CF long_name (the column's name when empty)
   std::size_t max_width = 256;  // string columns: longest string kept, in bytes
   std::vector<std::pair<std::string, std::string>> attributes;  // further string attributes
 };
@@ -58,12 +61,14 @@ class Table {
 // Writes `local` under `group` (created, or its columns replaced). Collective on a parallel file:
 // every rank calls it, also with zero rows; the ranks must agree on the column names and kinds
 // (checked: a UsageError on every rank otherwise). A serial file takes the rows as they are.
-void write_table(const File& f, const std::string& group, const Table& local);
+// `dim`: the name of the rows' dimension (no column may have that name).
+void write_table(const File& f, const std::string& group, const Table& local, const std::string& dim = "row");
 
 // Number of rows of the table under `group` (attribute "rows").
 std::int64_t table_rows(const File& f, const std::string& group);
 // A whole column, on every rank that calls (collective on a parallel file). UsageError when the
-// dataset is missing or of another kind; integer columns read as int64 whatever their width.
+// dataset is missing or of another kind; integer columns read as int64 whatever their width;
+// string columns variable-length or fixed-length (files of the first format).
 std::vector<std::int64_t> read_int_column(const File& f, const std::string& path);
 std::vector<double> read_double_column(const File& f, const std::string& path);
 std::vector<std::string> read_string_column(const File& f, const std::string& path);

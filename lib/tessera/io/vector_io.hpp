@@ -16,6 +16,7 @@ void write_vector(const File& f, const std::string& path, const std::vector<T>& 
   long long n = static_cast<long long>(values.size());
   if (parallel) n = f.comm().bcast_value(n, root);
   Handle ds = create_dataset(f, path, h5type<T>(), {static_cast<Index>(n)});
+  if (n == 0) return;  // HDF5 refuses writes to empty datasets (every rank knows n)
   Box box(1, {0, 0, 0}, {mine ? static_cast<Index>(n) : 0, 1, 1});
   write_box(f, ds, box, values.data(), MemoryLayout::dense(box));
 }
@@ -27,6 +28,7 @@ std::vector<T> read_vector(const File& f, const std::string& path) {
   if (info.shape.size() != 1)
     throw UsageError("dataset '" + path + "' in '" + f.path() + "' is not one-dimensional");
   std::vector<T> out(static_cast<size_t>(info.shape[0]));
+  if (out.empty()) return out;
   Box box(1, {0, 0, 0}, {info.shape[0], 1, 1});
   read_box(f, ds, box, out.data(), MemoryLayout::dense(box));
   return out;

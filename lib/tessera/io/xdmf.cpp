@@ -67,28 +67,39 @@ void validate(const XdmfGrid& g) {
 }
 
 // The <Grid> element of one uniform grid, indented by `ind` spaces, optionally with a <Time>.
+// A 2D grid of ny x nx points is written as a 3D one of 1 x ny x nx (origin 0 y0 x0, spacing
+// 1 dy dx, DataItems of 1 ny nx): ParaView's XDMF readers then put it in the X-Y plane, x to the
+// right and y up (a 2DCoRectMesh lands in the Y-Z plane at x = 0).
 std::string grid_xml(const XdmfGrid& g, int ind, const double* time) {
   validate(g);
   const std::string p(static_cast<size_t>(ind), ' ');
   const size_t nd = g.points.size();
   std::vector<double> origin = g.origin.empty() ? std::vector<double>(nd, 0.0) : g.origin;
   std::vector<double> spacing = g.spacing.empty() ? std::vector<double>(nd, 1.0) : g.spacing;
-  const std::string mesh = nd == 2 ? "2DCoRectMesh" : "3DCoRectMesh";
-  const std::string geom = nd == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ";
+  std::vector<Index> points = g.points;
+  const auto as_3d = [](std::vector<Index> shape) {
+    if (shape.size() == 2) shape.insert(shape.begin(), 1);
+    return shape;
+  };
+  if (nd == 2) {
+    points = as_3d(points);
+    origin.insert(origin.begin(), 0.0);
+    spacing.insert(spacing.begin(), 1.0);
+  }
   std::string s;
   s += p + "<Grid Name=\"" + xml_escape(g.name) + "\" GridType=\"Uniform\">\n";
   if (time) s += p + fmt::format("  <Time Value=\"{}\"/>\n", *time);
-  s += p + "  <Topology TopologyType=\"" + mesh + "\" Dimensions=\"" + join(g.points) + "\"/>\n";
-  s += p + "  <Geometry GeometryType=\"" + geom + "\">\n";
-  s += p + "    <DataItem Name=\"Origin\" Dimensions=\"" + std::to_string(nd) +
-       "\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">" + join(origin) + "</DataItem>\n";
-  s += p + "    <DataItem Name=\"Spacing\" Dimensions=\"" + std::to_string(nd) +
-       "\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">" + join(spacing) + "</DataItem>\n";
+  s += p + "  <Topology TopologyType=\"3DCoRectMesh\" Dimensions=\"" + join(points) + "\"/>\n";
+  s += p + "  <Geometry GeometryType=\"ORIGIN_DXDYDZ\">\n";
+  s += p + "    <DataItem Name=\"Origin\" Dimensions=\"3\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">" +
+       join(origin) + "</DataItem>\n";
+  s += p + "    <DataItem Name=\"Spacing\" Dimensions=\"3\" NumberType=\"Float\" Precision=\"8\" Format=\"XML\">" +
+       join(spacing) + "</DataItem>\n";
   s += p + "  </Geometry>\n";
   for (const auto& f : g.fields) {
     const auto [type, prec] = number_type(f.dtype);
     s += p + "  <Attribute Name=\"" + xml_escape(f.name) + "\" AttributeType=\"Scalar\" Center=\"" + f.center + "\">\n";
-    s += p + "    <DataItem Dimensions=\"" + join(f.shape) + "\" NumberType=\"" + type + "\" Precision=\"" +
+    s += p + "    <DataItem Dimensions=\"" + join(as_3d(f.shape)) + "\" NumberType=\"" + type + "\" Precision=\"" +
          std::to_string(prec) + "\" Format=\"HDF\">" + xml_escape(f.h5_file + ":" + f.dataset) + "</DataItem>\n";
     s += p + "  </Attribute>\n";
   }
@@ -146,6 +157,13 @@ std::string relative_h5_name(const std::string& xmf_path, const std::string& h5_
 
 std::string xdmf_document(const XdmfGrid& grid) { return kHeader + grid_xml(grid, 4, nullptr) + kFooter; }
 
+std::string xdmf_document(const std::vector<XdmfGrid>& grids) {
+  if (grids.empty()) throw UsageError("XDMF: a document needs at least one grid");
+  std::string s = kHeader;
+  for (const auto& g : grids) s += grid_xml(g, 4, nullptr);
+  return s + kFooter;
+}
+
 std::string xdmf_series_document(const std::vector<XdmfStep>& steps, const std::string& name) {
   std::string s = kHeader;
   s += "    <Grid Name=\"" + xml_escape(name) + "\" GridType=\"Collection\" CollectionType=\"Temporal\">\n";
@@ -158,12 +176,20 @@ void write_xdmf(const std::string& xmf_path, const XdmfGrid& grid) {
   fs::write_text_atomically(xmf_path, xdmf_document(grid));
 }
 
+void write_xdmf(const std::string& xmf_path, const std::vector<XdmfGrid>& grids) {
+  fs::write_text_atomically(xmf_path, xdmf_document(grids));
+}
+
 void write_xdmf_series(const std::string& xmf_path, const std::vector<XdmfStep>& steps, const std::string& name) {
   fs::write_text_atomically(xmf_path, xdmf_series_document(steps, name));
 }
 
 void write_xdmf(const mpi::Comm& comm, const std::string& xmf_path, const XdmfGrid& grid) {
   rank0_writes(comm, [&] { write_xdmf(xmf_path, grid); });
+}
+
+void write_xdmf(const mpi::Comm& comm, const std::string& xmf_path, const std::vector<XdmfGrid>& grids) {
+  rank0_writes(comm, [&] { write_xdmf(xmf_path, grids); });
 }
 
 void write_xdmf_series(const mpi::Comm& comm, const std::string& xmf_path, const std::vector<XdmfStep>& steps,

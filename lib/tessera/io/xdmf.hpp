@@ -2,7 +2,8 @@
 //
 // An XDMF file (.xmf) is a small XML description of a grid whose heavy data stay in the .h5; it
 // refers to datasets as "FILE.h5:/path", with FILE relative to the .xmf (keep them side by side).
-// Fields of 2 or 3 dimensions on a uniform grid (2DCoRectMesh / 3DCoRectMesh) are supported.
+// Fields of 2 or 3 dimensions on a uniform grid are supported; both are written as a 3DCoRectMesh
+// (a 2D one as 1 x ny x nx, so that ParaView puts it in the X-Y plane, y up: docs/file-format.md).
 //
 //   One snapshot, next to out.h5:
 //     io::XdmfGrid g = io::XdmfGrid::uniform({ny, nx});
@@ -61,14 +62,17 @@ std::string relative_h5_name(const std::string& xmf_path, const std::string& h5_
 
 // The XML text (validated: throws UsageError for a grid of the wrong rank or inconsistent shapes).
 std::string xdmf_document(const XdmfGrid& grid);
+std::string xdmf_document(const std::vector<XdmfGrid>& grids);  // several grids in one domain
 std::string xdmf_series_document(const std::vector<XdmfStep>& steps, const std::string& name = "series");
 
 // Write on this process, atomically (temporary name, then rename); throws IoError on failure.
 void write_xdmf(const std::string& xmf_path, const XdmfGrid& grid);
+void write_xdmf(const std::string& xmf_path, const std::vector<XdmfGrid>& grids);
 void write_xdmf_series(const std::string& xmf_path, const std::vector<XdmfStep>& steps,
                        const std::string& name = "series");
 // Collective versions: rank 0 of `comm` writes, every rank returns or throws together.
 void write_xdmf(const mpi::Comm& comm, const std::string& xmf_path, const XdmfGrid& grid);
+void write_xdmf(const mpi::Comm& comm, const std::string& xmf_path, const std::vector<XdmfGrid>& grids);
 void write_xdmf_series(const mpi::Comm& comm, const std::string& xmf_path, const std::vector<XdmfStep>& steps,
                        const std::string& name = "series");
 

@@ -53,7 +53,7 @@ void write_records(const io::File& f, const std::string& group, const std::vecto
   t.add("output", std::move(output), out);
   t.add("result", std::move(result), info("numeric result of the task"));
   t.add("resumed", std::move(resumed), info("1: taken from the journal of an earlier run"));
-  io::write_table(f, group, t);
+  io::write_table(f, group, t, "task");
 }
 
 std::vector<TaskRecord> read_records(const io::File& f, const std::string& group) {
