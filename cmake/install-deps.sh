@@ -4,6 +4,7 @@
 # what to `module load` and exits 0 if the tools are already on PATH, 2 otherwise.
 #
 #   cmake/install-deps.sh            # build + test dependencies
+#   cmake/install-deps.sh --clients  # + the readers the clients tests open our files with
 #   cmake/install-deps.sh --check    # only report what is missing (exit 1 if anything is)
 set -euo pipefail
 
@@ -24,8 +25,21 @@ if [[ -n "${TESSERA_EXTRA_PACKAGES:-}" ]]; then
   PACKAGES+=("${extra[@]}")
 fi
 
+# The clients tests (tests/clients): h5py, xarray with both netCDF engines, netCDF4-python, ncdump,
+# ParaView's pvpython with an X server for it (xvfb-run) and Mesa's software OpenGL.
+CLIENT_PACKAGES=(
+  python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 python3-pil netcdf-bin
+  paraview python3-paraview xvfb xauth libgl1-mesa-dri libglx-mesa0
+)
+
 check_only=0
-[[ "${1:-}" == "--check" ]] && check_only=1
+for arg in "$@"; do
+  case "$arg" in
+    --check) check_only=1 ;;
+    --clients) PACKAGES+=("${CLIENT_PACKAGES[@]}") ;;
+    *) echo "usage: cmake/install-deps.sh [--clients] [--check]" >&2; exit 2 ;;
+  esac
+done
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   cat <<'MSG'
