@@ -118,6 +118,8 @@ class File {
   // on a serial open of the file, once close() has closed it on every rank, then synced to disk.
   // Every rank registers the same work (the data need only be on rank 0). A serial file runs it at once.
   void after_close(std::function<void(const File&)> work) const;
+  // Forgets the work left to after_close() (a file about to be thrown away).
+  void cancel_after_close() const { after_close_.clear(); }
   // Forgets the file without closing it (see the class comment). Not collective.
   void abandon() noexcept { file_.release(); }
 

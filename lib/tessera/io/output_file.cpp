@@ -93,6 +93,7 @@ void OutputFile::commit(bool sync) {
 
 void OutputFile::discard() {
   try {
+    file_.cancel_after_close();
     file_.close();
   } catch (const std::exception&) {
     // the file is being thrown away: a close error changes nothing
