@@ -55,48 +55,62 @@ void read_box_in_slabs(const File& f, const std::string& dataset, const Box& box
   }
 }
 
+namespace {
+// Neumaier's compensated sum in long double: the error does not grow with the number of terms.
+struct CompensatedSum {
+  long double sum = 0, comp = 0;
+  void add(long double v) {
+    const long double t = sum + v;
+    comp += std::fabs(sum) >= std::fabs(v) ? (sum - t) + v : (v - t) + sum;
+    sum = t;
+  }
+  long double value() const { return sum + comp; }
+};
+}  // namespace
+
 DatasetStats dataset_stats(const File& f, const std::string& dataset, Index max_elements) {
   const DatasetInfo info = dataset_info(f, dataset);
+  if (info.shape.empty()) throw UsageError("dataset '" + dataset + "' is a scalar");
   DatasetStats st;
-  double mean = 0, m2 = 0;
-  Index n = 0;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  if (info.shape.empty()) {  // scalar dataset: read it as a 1-element box is not possible; skip
-    throw UsageError("dataset '" + dataset + "' is a scalar");
-  }
+  // Two passes over the file: the mean from a compensated sum, then the compensated sum of squared
+  // deviations from it, corrected by the deviations' own sum (the "corrected two-pass" algorithm:
+  // exact to a few ulps whatever the offset of the data, where one pass loses digits).
+  CompensatedSum sum;
   read_box_in_slabs(f, dataset, Box::whole(info.shape), max_elements, [&](const Box& slab, const double* v) {
     const Index m = slab.size();
     st.count += m;
-    Index k = 0;
-    double s = 0;
-    for (Index i = 0; i < m; ++i)
-      if (!std::isnan(v[i])) {
-        s += v[i];
-        ++k;
-        lo = std::min(lo, v[i]);
-        hi = std::max(hi, v[i]);
+    for (Index i = 0; i < m; ++i) {
+      if (std::isnan(v[i])) {
+        ++st.nan_count;
+        continue;
       }
-    st.nan_count += m - k;
-    if (k == 0) return;
-    const double bm = s / static_cast<double>(k);
-    double bm2 = 0;
-    for (Index i = 0; i < m; ++i)
-      if (!std::isnan(v[i])) bm2 += (v[i] - bm) * (v[i] - bm);
-    // merge (n, mean, m2) with (k, bm, bm2)
-    const double delta = bm - mean;
-    const Index nn = n + k;
-    mean += delta * static_cast<double>(k) / static_cast<double>(nn);
-    m2 += bm2 + delta * delta * static_cast<double>(n) * static_cast<double>(k) / static_cast<double>(nn);
-    n = nn;
+      sum.add(v[i]);
+      lo = std::min(lo, v[i]);
+      hi = std::max(hi, v[i]);
+    }
   });
-  if (n > 0) {
-    st.min = lo;
-    st.max = hi;
-    st.mean = mean;
-    st.std = std::sqrt(m2 / static_cast<double>(n));
-  } else {
+  const Index n = st.count - st.nan_count;
+  if (n == 0) {
     st.min = st.max = st.mean = st.std = std::numeric_limits<double>::quiet_NaN();
+    return st;
   }
+  const long double mean = sum.value() / static_cast<long double>(n);
+  CompensatedSum dev, sq;
+  read_box_in_slabs(f, dataset, Box::whole(info.shape), max_elements, [&](const Box& slab, const double* v) {
+    for (Index i = 0; i < slab.size(); ++i)
+      if (!std::isnan(v[i])) {
+        const long double d = static_cast<long double>(v[i]) - mean;
+        dev.add(d);
+        sq.add(d * d);
+      }
+  });
+  const long double e = dev.value();
+  const long double m2 = std::max<long double>(0, sq.value() - e * e / static_cast<long double>(n));
+  st.min = lo;
+  st.max = hi;
+  st.mean = static_cast<double>(mean + e / static_cast<long double>(n));
+  st.std = static_cast<double>(std::sqrt(m2 / static_cast<long double>(n)));
   return st;
 }
 

@@ -23,8 +23,9 @@ struct DatasetStats {
   double min = 0, max = 0, mean = 0, std = 0;  // population std
 };
 
-// Chunk by chunk (slab by slab): per-slab two-pass mean and M2, merged in order (Chan et al.).
-// UsageError for a dataset that is not numeric.
+// Two passes over the dataset, slab by slab: the mean from a compensated (Neumaier, long double)
+// sum, then the corrected two-pass sum of squared deviations; mean and std exact to about 1e-15
+// relative. UsageError for a dataset that is not numeric or scalar.
 DatasetStats dataset_stats(const File& f, const std::string& dataset, Index max_elements = Index{1} << 23);
 
 // True for integer and floating-point datasets.
