@@ -7,7 +7,8 @@
 //                                                    slab (files larger than memory work)
 //   tessera-inspect FILE [PATH] --png OUT.png [--slice AXIS=INDEX] [--colormap viridis|gray|coolwarm]
 //                                                    a picture of a 2D field (or a slice of a 3D one)
-//                                                    with a colorbar and its value range
+//                                                    with a colorbar and its value range, y up (row 0
+//                                                    at the bottom, as ParaView shows the .xmf)
 //
 // A tool, but a proper MPI program: under mpirun, rank 0 does the reading (a serial open) and the
 // other ranks wait for its verdict, so every rank exits with the same code.
@@ -261,7 +262,8 @@ void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Out
   Index wrong_pixels = 0;
   for (int py = 0; same_size && py < info.field_h; ++py)
     for (int px = 0; px < info.field_w; ++px) {
-      const double m = means[static_cast<size_t>((py / up) * bm.nx() + px / up)];
+      // y up: image row py shows field row ny - 1 - py / up
+      const double m = means[static_cast<size_t>((bm.ny() - 1 - py / up) * bm.nx() + px / up)];
       wrong_pixels += back.at(info.field_x + px, info.field_y + py) == colour_of(m) ? 0 : 1;
     }
   Index wrong_means = 0, sampled = 0;

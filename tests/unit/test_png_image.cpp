@@ -109,6 +109,23 @@ TEST(Png, WrittenImageReadsBackWithTheSameSizeAndPixels) {
   EXPECT_GT(black, 20);
 }
 
+TEST(Png, RowZeroIsDrawnAtTheBottom) {
+  // one hot value in row 0, column 0: y up puts it in the bottom-left corner of the field
+  const std::int64_t ny = 4, nx = 5;
+  std::vector<double> v(static_cast<size_t>(ny * nx), 0.0);
+  v[0] = 1.0;
+  io::RenderOptions opt;
+  opt.min_size = 50;  // 10 image pixels a value
+  io::RenderInfo info;
+  const io::Image img = io::render_field(v, ny, nx, opt, &info);
+  const io::Rgb hot = io::colormap(opt.map, 1.0), cold = io::colormap(opt.map, 0.0);
+  EXPECT_EQ(img.at(info.field_x, info.field_y + info.field_h - 1), hot);       // bottom left
+  EXPECT_EQ(img.at(info.field_x + 9, info.field_y + info.field_h - 10), hot);  // the whole 10x10 block
+  EXPECT_EQ(img.at(info.field_x, info.field_y), cold);                         // top left: row ny - 1
+  EXPECT_EQ(img.at(info.field_x, info.field_y + info.field_h - 11), cold);     // row 1, just above
+  EXPECT_EQ(img.at(info.field_x + 10, info.field_y + info.field_h - 1), cold); // column 1
+}
+
 TEST(Png, BadPathsAndBadFilesAreErrors) {
   io::Image img(4, 4);
   EXPECT_THROW(io::write_png("/nonexistent-dir-xyz/a.png", img), UsageError);

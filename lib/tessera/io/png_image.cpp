@@ -183,7 +183,8 @@ Image render_field(const std::vector<double>& values, std::int64_t ny, std::int6
     for (std::int64_t x = 0; x < nx; ++x) {
       const double v = values[static_cast<size_t>(y * nx + x)];
       const Rgb c = colormap(opt.map, hi > lo ? (v - lo) / span : (std::isnan(v) ? v : 0.5));
-      img.fill_rect(fx + static_cast<int>(x) * up, fy + static_cast<int>(y) * up, up, up, c);
+      // y up: row 0 of the field at the bottom, as ParaView shows it (docs/file-format.md)
+      img.fill_rect(fx + static_cast<int>(x) * up, fy + static_cast<int>(ny - 1 - y) * up, up, up, c);
     }
   const int bx = fx + fw + gap;
   for (int y = 0; y < fh; ++y) {

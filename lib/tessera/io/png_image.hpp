@@ -14,7 +14,7 @@ namespace tessera::io {
 
 using Rgb = std::array<std::uint8_t, 3>;
 
-// An 8-bit RGB image, row-major, row 0 at the top.
+// An 8-bit RGB image, row-major, image row 0 at the top.
 struct Image {
   int width = 0, height = 0;
   std::vector<std::uint8_t> pixels;  // 3 * width * height
@@ -53,7 +53,8 @@ struct RenderInfo {
   int bar_x = 0, bar_w = 0;       // the colorbar, same height as the field (top = hi)
 };
 
-// Renders a ny x nx field (row-major, row 0 at the top) with a colorbar and its min/max labels.
+// Renders a ny x nx field (row-major) with a colorbar and its min/max labels, y up: row 0 of the
+// field at the bottom of the picture, column 0 at the left (the way ParaView shows the .xmf).
 Image render_field(const std::vector<double>& values, std::int64_t ny, std::int64_t nx, const RenderOptions& opt,
                    RenderInfo* info = nullptr);
 // Shrinks a field of ny x nx by block means (NaN-aware) so that neither side exceeds max_size,
