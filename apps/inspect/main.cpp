@@ -5,6 +5,8 @@
 //                                                    chunking, compression and attributes
 //   tessera-inspect FILE [PATH] --stats              + min, max, mean, std per dataset, read slab by
 //                                                    slab (files larger than memory work)
+//   tessera-inspect FILE --validate                  the file and its .xmf against the netCDF-4/CF rules
+//                                                    of docs/file-format.md: each finding, then the verdict
 //   tessera-inspect FILE [PATH] --png OUT.png [--slice AXIS=INDEX] [--colormap viridis|gray|coolwarm]
 //                                                    a picture of a 2D field (or a slice of a 3D one)
 //                                                    with a colorbar and its value range, y up (row 0
@@ -31,6 +33,7 @@
 #include "tessera/io/file_tree.hpp"
 #include "tessera/io/hdf5.hpp"
 #include "tessera/io/png_image.hpp"
+#include "tessera/io/validate.hpp"
 #include "tessera/mpi/environment.hpp"
 #include "tessera/program/program.hpp"
 
@@ -41,6 +44,7 @@ namespace {
 struct Options {
   std::string file, path = "/";
   bool stats = false;
+  bool validate = false;
   std::string png, slice, colormap = "viridis", range;
   int max_size = 1024;
   bool test_wrong_pixel = false;  // test hook (hidden)
@@ -313,6 +317,20 @@ void picture(const io::File& f, const io::ObjectInfo& obj, const Options& o, Out
                      {"slice_axis", sl.axis}, {"slice_index", sl.index}};
 }
 
+// --validate: the file and its .xmf against docs/file-format.md (io/validate).
+void check_format(const Options& o, Outcome& out) {
+  const auto findings = io::validate_file(o.file);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : findings) {
+    std::printf("    validate: %s: %s\n", f.where.c_str(), f.what.c_str());
+    list.push_back({{"where", f.where}, {"what", f.what}});
+  }
+  out.ok = out.ok && findings.empty();
+  out.notes.push_back(findings.empty() ? o.file + " and its .xmf follow the netCDF-4/CF rules of docs/file-format.md"
+                                       : std::to_string(findings.size()) + " finding(s) against docs/file-format.md");
+  out.json["validate"] = {{"findings", list}, {"ok", findings.empty()}};
+}
+
 Outcome inspect(const Options& o) {
   Outcome out;
   const io::File f = io::File::open_serial(o.file, io::Mode::read);
@@ -341,6 +359,7 @@ Outcome inspect(const Options& o) {
     if (!to_draw) throw UsageError("--png: no 2D or 3D dataset under '" + o.path + "' in '" + o.file + "'");
     picture(f, *to_draw, o, out);
   }
+  if (o.validate) check_format(o, out);
   out.checked = !out.notes.empty();  // a plain listing checks nothing: no verdict
   out.json["objects"] = objects.size();
   return out;
@@ -355,6 +374,8 @@ void options(CLI::App& app, State& o) {
   app.add_option("file", o.file, "HDF5 file")->required();
   app.add_option("path", o.path, "Group or dataset inside the file")->capture_default_str();
   app.add_flag("--stats", o.stats, "Min, max, mean and std of every dataset (read slab by slab)");
+  app.add_flag("--validate", o.validate,
+               "Check the file and its .xmf against Tessera's netCDF-4/CF rules (docs/file-format.md); prints each finding");
   app.add_option("--png", o.png, "Write a picture of a 2D dataset (or a slice of a 3D one) to this PNG");
   app.add_option("--slice", o.slice, "For 3D datasets: AXIS=INDEX (default: the middle plane across axis 0)");
   app.add_option("--colormap", o.colormap, "viridis, gray or coolwarm")->capture_default_str();
@@ -385,7 +406,11 @@ program::Verdict verify(program::Context&, State& o) {
   if (!o.outcome.checked) return v;
   std::string what;
   for (const auto& n : o.outcome.notes) what += (what.empty() ? "" : "; ") + n;
-  v.check(o.stats && !o.png.empty() ? "stats_and_png" : o.stats ? "stats" : "png", o.ok, what);
+  std::string name;
+  for (const auto& [on, part] : {std::pair<bool, const char*>{o.stats, "stats"}, {!o.png.empty(), "png"},
+                                 {o.validate, "validate"}})
+    if (on) name += (name.empty() ? "" : "_and_") + std::string(part);
+  v.check(name, o.ok, what);
   return v;
 }
 

@@ -107,4 +107,17 @@ set +e
 timeout 60 "$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-inspect" missing.h5 > log 2>&1; rc=$?
 set -e
 [[ $rc == 2 ]] || fail "missing file at 2 ranks: exit $rc"
+echo "== --validate: VERIFIED on a file by the rules, FAILED (exit 1) naming what breaks them"
+inspect f3.h5 --validate --report val.json || { cat log; fail "--validate of a mapblocks output"; }
+grep -q '^VERIFIED$' log || { cat log; fail "--validate printed no VERIFIED"; }
+grep -q '"findings": \[\]' val.json || fail "--validate report lists findings for a good file"
+mv f3.xmf f3.away
+set +e
+inspect f3.h5 --validate --report val.json
+rc=$?
+set -e
+[[ $rc == 1 ]] || { cat log; fail "--validate without the .xmf: exit $rc (want 1)"; }
+grep -q 'validate: f3.xmf: missing' log && grep -q '^FAILED' log || { cat log; fail "--validate does not name the missing .xmf"; }
+grep -q '"what": "missing' val.json || fail "--validate report lacks the finding"
+mv f3.away f3.xmf
 echo "inspect: all checks passed"
