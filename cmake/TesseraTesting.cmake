@@ -55,6 +55,8 @@ function(tessera_add_unit_test)
   set_property(GLOBAL APPEND PROPERTY TESSERA_UNIT_MPI_TESTS ${T_NAME})
   target_link_libraries(${T_NAME} PRIVATE tessera::tessera GTest::gtest GTest::gtest_main ${T_LIBS})
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
+  # test data: the hwloc XML nodes of tests/topologies
+  target_compile_definitions(${T_NAME} PRIVATE TESSERA_TOPOLOGY_DIR="${PROJECT_SOURCE_DIR}/tests/topologies")
   target_compile_options(${T_NAME} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${TESSERA_WARNINGS}>)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   if(NOT T_TIMEOUT)

@@ -15,7 +15,7 @@ PACKAGES=(
   libopenblas-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   googletest libgtest-dev libbenchmark-dev
-  libgmp-dev libpng-dev zlib1g-dev libpugixml-dev
+  libgmp-dev libpng-dev zlib1g-dev libpugixml-dev libhwloc-dev
   python3 python3-jsonschema
   iproute2 util-linux procps
 )

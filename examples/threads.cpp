@@ -14,6 +14,7 @@
 
 #include "tessera/core/affinity.hpp"
 #include "tessera/core/placement.hpp"
+#include "tessera/core/topology.hpp"
 #include "tessera/program/program.hpp"
 
 namespace tp = tessera::program;
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   prog.run = [](tp::Context& ctx, Options& o) {
     auto& env = ctx.env();
     std::vector<ThreadPlacement> mine(static_cast<std::size_t>(env.max_threads()));
+    const auto node = tessera::topology::Topology::live();  // the node's CPUs and cores (hwloc)
 #pragma omp parallel num_threads(static_cast<int>(mine.size()))
     {
       ThreadPlacement t;
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
       t.host = env.hostname(), t.rank = env.rank(), t.local_rank = env.local_rank();
       t.num_threads = static_cast<int>(mine.size());
       t.mask = aff::current_affinity(), t.cpu = aff::current_cpu();  // where it may run, where it is
-      t.cores = aff::cores_of(t.mask), t.host_cpus = aff::online_cpus();
+      t.cores = node.cores_of(t.mask), t.host_cpus = node.cpus();
       mine[static_cast<std::size_t>(t.thread)] = t;
     }
     // One JSON array per rank, gathered as text on rank 0.

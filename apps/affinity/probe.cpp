@@ -35,9 +35,10 @@ int thread_num() {
 }
 }  // namespace
 
-std::vector<ThreadPlacement> probe_threads(const RankIdentity& who, double hold_seconds) {
+std::vector<ThreadPlacement> probe_threads(const RankIdentity& who, double hold_seconds,
+                                          const tessera::topology::Topology& node) {
   const int expected = tessera::mpi::Environment::max_threads();
-  const aff::CpuSet host_cpus = aff::online_cpus();
+  const aff::CpuSet host_cpus = node.cpus();
   const double deadline = tessera::wtime() + hold_seconds;
   std::vector<ThreadPlacement> out;
   std::string error;
@@ -56,7 +57,7 @@ std::vector<ThreadPlacement> probe_threads(const RankIdentity& who, double hold_
     p.gpu_bus_id = who.gpu_bus_id;
     try {  // no exception may leave an OpenMP region
       p.mask = aff::current_affinity();
-      p.cores = aff::cores_of(p.mask);
+      p.cores = node.cores_of(p.mask);
       p.cpu = aff::current_cpu();
     } catch (const std::exception& e) {
       std::lock_guard<std::mutex> g(lock);

@@ -20,7 +20,9 @@ struct RankIdentity {
 // Runs one OpenMP parallel region with the default number of threads; every thread spins for
 // `hold_seconds` (0: not at all), waits for the others, then records its CPU and affinity mask.
 // Records come back ordered by thread number.
-std::vector<tessera::placement::ThreadPlacement> probe_threads(const RankIdentity& who, double hold_seconds);
+// `node`: this host's topology (the online CPUs, the cores of each mask).
+std::vector<tessera::placement::ThreadPlacement> probe_threads(const RankIdentity& who, double hold_seconds,
+                                                               const tessera::topology::Topology& node);
 
 // OMP_NUM_THREADS, OMP_PLACES, OMP_PROC_BIND as this rank sees them ("(unset)" when absent),
 // and the binding the OpenMP runtime applies (omp_get_proc_bind: "false", "true", "close", ...).

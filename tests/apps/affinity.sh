@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests of tessera-affinity: a rank bound to one core with two threads is flagged
 # (and fails under --strict), an unbound rank is not, two ranks give a complete table and a JSON
-# report, and bad input ends every rank with exit 2 and one line each, without hanging.
+# report, and bad input ends every rank with exit 2 and one line each, without hanging. On the
+# synthetic nodes of tests/topologies: a recorded table judged (--topology, --placements), the
+# advice of --suggest judged free by the same checks, and bad topology/placement input.
 set -euo pipefail
 
 BIN="$TESSERA_BIN_DIR/tessera-affinity"
@@ -115,6 +117,63 @@ finish hold_nan 2
 finish unwritable 2
 [ "$(grep -c '^error (rank [01]): .*nonexistent-dir' "$work/unwritable.err")" -eq 2 ] ||
   fail "unwritable: expected one line per rank"
+
+# 6. Other nodes: a recorded table judged for a node type (--topology, --placements), advice
+#    (--suggest) judged by the same checks, and bad input (exit 2, one line).
+TOPO="$TESSERA_SOURCE_DIR/tests/topologies"
+python3 - "$work/packed.json" <<'PY'
+import json, sys
+# 4 ranks x 2 threads, all on package 0 of the 2-socket node; rank 0 drives the GPU of NUMA 1
+rows = []
+for r, first in enumerate([0, 4, 32, 36]):
+    for t in range(2):
+        c = first + 2 * t
+        rows.append({"host": "gpu01", "rank": r, "local_rank": r, "thread": t, "threads": 2, "cpu": c,
+                     "mask": f"{c}-{c + 1}", "gpu": r, "gpu_bus_id": "0000:20:00.0" if r == 0 else ""})
+json.dump({"table": rows}, open(sys.argv[1], "w"))
+PY
+run judged 0 "$BIN" --topology "$TOPO/node-2s64c-4gpu.xml" --placements "$work/packed.json" --report "$work/judged.json"
+grep -q '^warning: numa-imbalance: host gpu01: 4 ranks spread unevenly' "$work/judged.err" || fail "judged: no numa-imbalance"
+grep -q '^warning: gpu-far: host gpu01: rank 0 drives GPU 0 0000:20:00.0 (NUMA 1) from NUMA 0' "$work/judged.err" ||
+  fail "judged: no gpu-far for rank 0"
+grep -q '^host gpu01: 2 packages, 4 NUMA nodes' "$work/judged.out" || fail "judged: no block header with the topology"
+python3 - "$work/judged.json" <<'PY' || fail "judged: report content"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ids = sorted(w["id"] for w in r["warnings"])
+assert ids == ["gpu-far", "numa-imbalance"], ids
+row = r["table"][0]
+assert row["numa"] == "0" and row["packages"] == "0" and row["gpu_numa"] == "1" and row["rank_numa"] == "0", row
+PY
+run judged_strict 1 "$BIN" --topology "$TOPO/node-2s64c-4gpu.xml" --placements "$work/packed.json" --strict
+grep -q '^FAILED' "$work/judged_strict.out" || fail "judged --strict: no FAILED"
+for node in node-2s64c-4gpu node-8numa-8gpu laptop; do
+  gpus=1
+  [ $node = laptop ] && gpus=0
+  run "suggest_$node" 0 "$BIN" --topology "$TOPO/$node.xml" --suggest --ranks-per-node 2 --threads-per-rank 3 \
+    --gpus-per-rank $gpus --report "$work/suggest_$node.json"
+  grep -q '^  mpirun: mpirun ' "$work/suggest_$node.out" || fail "suggest $node: no mpirun line"
+  grep -q '^  srun:   srun --ntasks-per-node=2 --cpus-per-task=' "$work/suggest_$node.out" || fail "suggest $node: no srun line"
+  grep -q '^suggestion judged by the same checks: 0 warnings' "$work/suggest_$node.out" || fail "suggest $node: judged"
+  grep -qx VERIFIED "$work/suggest_$node.out" || fail "suggest $node: not VERIFIED"
+done
+printf 'not a topology\n' > "$work/junk.xml"
+python3 - "$work/packed.json" "$work/far.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["table"][0]["mask"] = "500"; json.dump(r, open(sys.argv[2], "w"))
+PY
+bad_input() {  # NAME WORDS ARGS...: exit 2, one error line with WORDS
+  local name=$1 words=$2
+  shift 2
+  run "$name" 2 "$BIN" "$@"
+  [ "$(grep -c '^error' "$work/$name.err")" -eq 1 ] || fail "$name: expected one error line"
+  grep -q "$words" "$work/$name.err" || fail "$name: the error does not say '$words'"
+}
+bad_input junk_topology "not an hwloc XML topology" --topology "$work/junk.xml" --suggest --ranks-per-node 1 --threads-per-rank 1
+bad_input far_cpu "names CPU 500, which the topology" --topology "$TOPO/laptop.xml" --placements "$work/far.json"
+bad_input too_big "exceed the 8 PUs" --topology "$TOPO/laptop.xml" --suggest --ranks-per-node 4 --threads-per-rank 4
+bad_input alone "needs --placements FILE.json or --suggest" --topology "$TOPO/laptop.xml"
+bad_input not_json "not a placement table" --topology "$TOPO/laptop.xml" --placements "$work/junk.xml"
 
 # 5. --help shows an example and exits 0 on one rank.
 run help 0 "$MPIEXEC" -np 1 "${FLAGS[@]}" "$BIN" --help

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tessera/core/affinity.hpp"
+#include "tessera/core/topology.hpp"
 #include "tessera/core/error.hpp"
 
 using tessera::affinity::CpuSet;
@@ -55,12 +56,13 @@ TEST(CpuSet, UnionIntersectionOverlap) {
   EXPECT_EQ(CpuSet::range(2, 5), (CpuSet{2, 3, 4, 5}));
 }
 
-TEST(ThisThread, RunsInsideItsOwnMaskOnAnOnlineCpu) {
+TEST(ThisThread, RunsInsideItsOwnMaskOnACpuOfTheNode) {
   const CpuSet mask = tessera::affinity::current_affinity();
-  const CpuSet online = tessera::affinity::online_cpus();
+  const auto node = tessera::topology::Topology::live();
+  const CpuSet cpus = node.cpus();
   ASSERT_FALSE(mask.empty());
-  ASSERT_FALSE(online.empty());
-  EXPECT_EQ(mask & online, mask) << "mask " << format_cpu_list(mask) << " online " << format_cpu_list(online);
+  ASSERT_FALSE(cpus.empty());
+  EXPECT_EQ(mask & cpus, mask) << "mask " << format_cpu_list(mask) << " node " << format_cpu_list(cpus);
   const int cpu = tessera::affinity::current_cpu();
   ASSERT_GE(cpu, 0);
   EXPECT_TRUE(mask.contains(cpu)) << "cpu " << cpu << " mask " << format_cpu_list(mask);
@@ -68,9 +70,10 @@ TEST(ThisThread, RunsInsideItsOwnMaskOnAnOnlineCpu) {
 
 TEST(ThisThread, CoresAreRepresentativesFromTheMask) {
   const CpuSet mask = tessera::affinity::current_affinity();
-  const CpuSet cores = tessera::affinity::cores_of(mask);
+  const auto node = tessera::topology::Topology::live();
+  const CpuSet cores = node.cores_of(mask);
   ASSERT_FALSE(cores.empty());
   EXPECT_LE(cores.size(), mask.size());
   // A representative is the lowest SMT sibling of its core, and its own representative.
-  EXPECT_EQ(tessera::affinity::cores_of(cores), cores);
+  EXPECT_EQ(node.cores_of(cores), cores);
 }

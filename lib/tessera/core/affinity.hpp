@@ -3,6 +3,7 @@
 #pragma once
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tessera::affinity {
@@ -20,7 +21,8 @@ class CpuSet {
   bool contains(int cpu) const;
   bool empty() const { return cpus_.empty(); }
   int size() const { return static_cast<int>(cpus_.size()); }
-  const std::vector<int>& cpus() const { return cpus_; }
+  const std::vector<int>& cpus() const& { return cpus_; }
+  std::vector<int> cpus() && { return std::move(cpus_); }  // a temporary's: `for (int c : f().cpus())` is safe
   int first() const { return cpus_.empty() ? -1 : cpus_.front(); }
 
   CpuSet operator|(const CpuSet& other) const;  // union
@@ -45,11 +47,6 @@ int current_cpu();
 // The CPUs the calling thread may run on (sched_getaffinity of this thread).
 // Throws tessera::Error when the kernel refuses.
 CpuSet current_affinity();
-// The CPUs online on this host (/sys/devices/system/cpu/online; 0..nprocs-1 when unreadable).
-CpuSet online_cpus();
-// One representative per physical core: each CPU of `set` mapped to the lowest CPU among its
-// SMT siblings (/sys/devices/system/cpu/cpuN/topology/thread_siblings_list). A CPU whose
-// topology cannot be read counts as its own core. So {0,64} on a 2-way SMT node gives {0}.
-CpuSet cores_of(const CpuSet& set);
+// The node's CPUs, cores, NUMA nodes and devices come from hwloc: tessera/core/topology.hpp.
 
 }  // namespace tessera::affinity

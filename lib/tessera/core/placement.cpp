@@ -23,6 +23,13 @@ void to_json(nlohmann::json& j, const ThreadPlacement& p) {
                      {"cores", format_cpu_list(p.cores)},
                      {"host_cpus", format_cpu_list(p.host_cpus)},
                      {"gpu", p.gpu}};
+  if (!p.numa.empty()) {
+    j["packages"] = format_cpu_list(p.packages);
+    j["numa"] = format_cpu_list(p.numa);
+    j["l3"] = format_cpu_list(p.l3);
+    j["rank_numa"] = format_cpu_list(p.rank_numa);
+  }
+  if (!p.gpu_numa.empty()) j["gpu_numa"] = format_cpu_list(p.gpu_numa);
   if (p.gpu >= 0) {
     j["gpu_name"] = p.gpu_name;
     j["gpu_bus_id"] = p.gpu_bus_id;
@@ -42,10 +49,15 @@ void from_json(const nlohmann::json& j, ThreadPlacement& p) {
   p.gpu = j.value("gpu", -1);
   p.gpu_name = j.value("gpu_name", std::string());
   p.gpu_bus_id = j.value("gpu_bus_id", std::string());
+  p.packages = parse_cpu_list(j.value("packages", std::string()));
+  p.numa = parse_cpu_list(j.value("numa", std::string()));
+  p.l3 = parse_cpu_list(j.value("l3", std::string()));
+  p.rank_numa = parse_cpu_list(j.value("rank_numa", std::string()));
+  p.gpu_numa = parse_cpu_list(j.value("gpu_numa", std::string()));
 }
 
 void to_json(nlohmann::json& j, const Warning& w) {
-  j = nlohmann::json{{"id", w.id}, {"host", w.host}, {"message", w.message}, {"hint", w.hint}};
+  j = nlohmann::json{{"id", w.id}, {"host", w.host}, {"message", w.message}, {"hint", w.hint}, {"severity", w.severity}};
 }
 
 void sort_records(std::vector<ThreadPlacement>& records) {

@@ -3,10 +3,12 @@
 // can be tested on synthetic placements; gathering the records is the caller's job.
 #pragma once
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "tessera/core/affinity.hpp"
+#include "tessera/core/topology.hpp"
 
 namespace tessera::placement {
 
@@ -24,6 +26,9 @@ struct ThreadPlacement {
   int gpu = -1;              // CUDA device of the rank; -1 none
   std::string gpu_name;
   std::string gpu_bus_id;
+  // From the host's topology (annotate()): the packages, NUMA nodes and L3 groups of `mask`; the
+  // NUMA nodes of the rank's whole mask, and those near its GPU (empty: no GPU or unknown).
+  affinity::CpuSet packages, numa, l3, rank_numa, gpu_numa;
 };
 
 // Records as the report writes them: CPU sets as lists ("0-3,8").
@@ -38,10 +43,12 @@ void sort_records(std::vector<ThreadPlacement>& records);
 std::vector<std::string> check_complete(const std::vector<ThreadPlacement>& records, int nranks);
 
 struct Warning {
-  std::string id;       // stable short id: single-core-rank, shared-cpu, oversubscribed, overlapping-ranks
+  std::string id;       // stable short id: single-core-rank, shared-cpu, oversubscribed, overlapping-ranks,
+                        // numa-spread, gpu-far, numa-imbalance, smt-siblings, nic-far
   std::string host;
   std::string message;  // one human line
   std::string hint;     // how to fix it
+  std::string severity = "warning";  // "warning" (fails --strict) or "info"
 };
 void to_json(nlohmann::json& j, const Warning& w);
 
@@ -56,5 +63,39 @@ void to_json(nlohmann::json& j, const Warning& w);
 //                      reports too many threads.
 // Ordered by rule (as listed), then host. Deterministic for a given set of records.
 std::vector<Warning> check_placement(const std::vector<ThreadPlacement>& records);
+
+using Topologies = std::map<std::string, topology::Topology>;  // by host
+
+// Fills cores, packages, numa, l3, rank_numa and gpu_numa of every record from its host's
+// topology (records of a host missing from the map keep what they have; a GPU is found by its bus
+// id, else as the rank's device index among the topology's GPUs). UsageError when a record names a
+// CPU the topology lacks.
+void annotate(std::vector<ThreadPlacement>& records, const Topologies& topologies);
+
+// What only the topology shows, at most one finding per rule and host:
+//   numa-spread     a rank's threads span more than one NUMA node or package although its threads
+//                   would fit on the cores of one NUMA node;
+//   gpu-far         a rank's GPU hangs off a NUMA node none of its threads may run on;
+//   numa-imbalance  the ranks of a host (each within one NUMA node) spread unevenly over its NUMA
+//                   nodes or packages: counts differing by more than one;
+//   smt-siblings    two threads of a rank pinned to SMT siblings of one core while a whole core
+//                   of the rank's mask runs none;
+//   nic-far         (info) no thread of a rank may run near any of the host's NICs.
+// Run on annotated records (annotate()).
+std::vector<Warning> check_topology(const std::vector<ThreadPlacement>& records, const Topologies& topologies);
+
+// A placement of `ranks` ranks x `threads` threads (and `gpus` GPUs per rank) on one node of
+// topology `t` that check_placement and check_topology find nothing wrong with, and the options
+// that give it.
+struct Suggestion {
+  std::vector<ThreadPlacement> records;  // the table it gives, host `host`
+  std::string mpirun, srun, omp;         // options to type
+  std::string rankfile;                  // Open MPI rankfile (physical CPUs) when the short form cannot say it
+  std::string plan;                      // one line: what goes where
+};
+// UsageError (exit 2) when none exists, saying why (more threads than PUs, more GPUs than the node has,
+// a rank's GPUs not near it).
+Suggestion suggest(const topology::Topology& t, int ranks, int threads, int gpus_per_rank,
+                   const std::string& host = "node");
 
 }  // namespace tessera::placement
