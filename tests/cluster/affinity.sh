@@ -34,8 +34,25 @@ for host, t in threads.items():
     named = f"host {host}" in text
     if over != named:
         errors.append(f"{host}: {t} threads on {slots[host]} CPUs, but named in a finding: {named}")
+# one topology per host (hwloc inside each emulated node), and each host's block in the table
+topos = r.get("topologies", {})
+if sorted(topos) != ["node1", "node2", "node3"]:
+    errors.append(f"topologies for {sorted(topos)}, expected node1..node3")
+for host, t in topos.items():
+    pus = len(t["topology"]["pus"])
+    if pus != slots[host]:
+        errors.append(f"{host}: the topology has {pus} PUs, the node {slots[host]} CPUs")
+for row in r["table"]:
+    if not row.get("numa") or not row.get("packages"):
+        errors.append(f"rank {row['rank']}: no NUMA/package columns: {row}")
+        break
 for e in errors:
     print("error:", e)
 sys.exit(1 if errors else 0)
 PY
-echo "cluster.affinity: 3 hosts, node-local ranks right, findings name the oversubscribed host"
+for h in node1 node2 node3; do grep -q "^host $h: 1 package, 1 NUMA node" aff.out || fail "no table block for $h"; done
+# the advice for the node type, from a rank on node2 (its live topology)
+run_on node2:1 1 60 suggest.out "$BIN/tessera-affinity" --suggest --ranks-per-node 1 --threads-per-rank 1 ||
+  { cat suggest.out; fail "--suggest on node2"; }
+grep -q '^  mpirun: mpirun ' suggest.out && grep -qx VERIFIED suggest.out || { cat suggest.out; fail "--suggest on node2: no advice"; }
+echo "cluster.affinity: 3 hosts, node-local ranks right, findings name the oversubscribed host, a topology block per host"
