@@ -60,6 +60,13 @@ void to_json(nlohmann::json& j, const Warning& w) {
   j = nlohmann::json{{"id", w.id}, {"host", w.host}, {"message", w.message}, {"hint", w.hint}, {"severity", w.severity}};
 }
 
+std::string detail::join_some(const std::vector<std::string>& items, size_t show) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < show; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > show) out += fmt::format(" and {} more", items.size() - show);
+  return out;
+}
+
 void sort_records(std::vector<ThreadPlacement>& records) {
   std::stable_sort(records.begin(), records.end(), [](const ThreadPlacement& a, const ThreadPlacement& b) {
     return std::tie(a.host, a.rank, a.thread) < std::tie(b.host, b.rank, b.thread);
@@ -108,13 +115,7 @@ namespace {
 
 using Records = std::vector<const ThreadPlacement*>;
 
-// Items joined by ", ", at most `show` of them, then "and N more".
-std::string join_some(const std::vector<std::string>& items, size_t show = 4) {
-  std::string out;
-  for (size_t i = 0; i < items.size() && i < show; ++i) out += (i ? ", " : "") + items[i];
-  if (items.size() > show) out += fmt::format(" and {} more", items.size() - show);
-  return out;
-}
+using detail::join_some;
 
 const CpuSet& cores_or_mask(const ThreadPlacement& p) { return p.cores.empty() ? p.mask : p.cores; }
 

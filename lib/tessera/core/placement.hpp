@@ -98,4 +98,9 @@ struct Suggestion {
 Suggestion suggest(const topology::Topology& t, int ranks, int threads, int gpus_per_rank,
                    const std::string& host = "node");
 
+namespace detail {
+// Items joined by ", ", at most `show` of them, then "and N more" (the findings' lists).
+std::string join_some(const std::vector<std::string>& items, size_t show = 4);
+}  // namespace detail
+
 }  // namespace tessera::placement

@@ -20,12 +20,7 @@ namespace {
 
 using Records = std::vector<const ThreadPlacement*>;
 
-std::string join(const std::vector<std::string>& items, size_t show = 4) {
-  std::string out;
-  for (size_t i = 0; i < items.size() && i < show; ++i) out += (i ? ", " : "") + items[i];
-  if (items.size() > show) out += fmt::format(" and {} more", items.size() - show);
-  return out;
-}
+std::string join(const std::vector<std::string>& items, size_t show = 4) { return detail::join_some(items, show); }
 
 CpuSet rank_mask(const Records& recs) {
   CpuSet m;
