@@ -229,21 +229,23 @@ void offline(tessera::program::Context& ctx, State& st) {
   if (st.suggest) {
     if (st.ranks_per_node < 1 || st.threads_per_rank < 1)
       throw tessera::UsageError("--suggest needs --ranks-per-node R and --threads-per-rank T");
-    auto sug = tp::suggest(node, st.ranks_per_node, st.threads_per_rank, st.gpus_per_rank);
+    // the live node by its name; a node type as NODE (the rankfile wants the host's name there)
+    const std::string host = st.topology.empty() ? ctx.env().hostname() : std::string("NODE");
+    auto sug = tp::suggest(node, st.ranks_per_node, st.threads_per_rank, st.gpus_per_rank, host);
     ctx.summary("suggested for {} ranks x {} threads{} per node:", st.ranks_per_node, st.threads_per_rank,
                 st.gpus_per_rank ? fmt::format(" x {} GPUs", st.gpus_per_rank) : "");
     ctx.summary("  plan:   {}", sug.plan);
     ctx.summary("  mpirun: {}", sug.mpirun);
     if (!sug.rankfile.empty()) {
-      ctx.summary("  ranks.txt (the rankfile named above):");
+      ctx.summary("  ranks.txt (the rankfile named above{}):", host == "NODE" ? "; write the node's host name for NODE" : "");
       std::istringstream lines(sug.rankfile);
       for (std::string line; std::getline(lines, line);) ctx.summary("    {}", line);
     }
     ctx.summary("  srun:   {}", sug.srun);
     ctx.summary("  env:    {}", sug.omp);
-    print_table(sug.records, {{"node", node}});
+    print_table(sug.records, {{host, node}});
     // the tool judges its own advice: a suggestion with a finding is a bug
-    const auto findings = judge(sug.records, {{"node", node}});
+    const auto findings = judge(sug.records, {{host, node}});
     const size_t nw = print_findings(findings);
     ctx.summary("suggestion judged by the same checks: {} warning{}{}", nw, nw == 1 ? "" : "s",
                 findings.size() > nw ? fmt::format(", {} for information", findings.size() - nw) : "");

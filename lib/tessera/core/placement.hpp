@@ -90,7 +90,7 @@ std::vector<Warning> check_topology(const std::vector<ThreadPlacement>& records,
 struct Suggestion {
   std::vector<ThreadPlacement> records;  // the table it gives, host `host`
   std::string mpirun, srun, omp;         // options to type
-  std::string rankfile;                  // Open MPI rankfile (physical CPUs) when the short form cannot say it
+  std::string rankfile;                  // Open MPI rankfile (physical CPUs, host `host`) when the short form cannot say it
   std::string plan;                      // one line: what goes where
 };
 // UsageError (exit 2) when none exists, saying why (more threads than PUs, more GPUs than the node has,

@@ -344,7 +344,7 @@ Suggestion suggest(const Topology& t, int ranks, int threads, int gpus_per_rank,
       hex += "0123456789abcdef"[v];
     }
     masks_hex.push_back("0x" + hex);
-    rankfile.push_back(fmt::format("rank {}=+n0 slot={}", r, format_cpu_list(mask)));
+    rankfile.push_back(fmt::format("rank {}={} slot={}", r, host, format_cpu_list(mask)));
   }
   Topologies one{{host, t}};
   annotate(s.records, one);
