@@ -75,6 +75,50 @@ grep -q "slice 2=7 as 20x30" log || { cat log; fail "slice shape"; }
 inspect f2.h5 --png small.png --max-size 50 || fail "max-size"
 grep -q "as 50x34 (block means of 6x6)" log || { cat log; fail "block means"; }
 [[ -s s.png && -s small.png ]] || fail "PNG files"
+echo "== --png draws y up: row 0 at the bottom, column 0 at the left (as ParaView shows the .xmf)"
+# s.h5 is arange on 40x30: value r * 30 + c, so the minimum (row 0, column 0) must be the field's
+# bottom-left pixel and the maximum (row 39, column 29) its top-right one. The field starts at
+# (8, 8) (the margin) and ends at the black frame.
+inspect s.h5 /fields/array --png up.png || { cat log; fail "png of s.h5"; }
+python3 - up.png <<'PY' || fail "--png orientation"
+import struct, sys, zlib
+data = open(sys.argv[1], "rb").read()
+pos, idat, (w, h) = 8, b"", (0, 0)
+while pos < len(data):
+    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    if kind == b"IHDR":
+        w, h, depth, colour = struct.unpack(">IIBB", body[:10])
+        assert (depth, colour) == (8, 2), "expected 8-bit RGB"
+    elif kind == b"IDAT":
+        idat += body
+    pos += 12 + n
+raw, stride, rows, prev = zlib.decompress(idat), 3 * w, [], bytearray(3 * w)
+for y in range(h):
+    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a, b, c = line[i - 3] if i >= 3 else 0, prev[i], prev[i - 3] if i >= 3 else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c
+            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    rows.append(line)
+    prev = line
+px = lambda x, y: tuple(rows[y][3 * x:3 * x + 3])
+black, lo, hi = (0, 0, 0), (68, 1, 84), (253, 231, 37)  # frame; viridis at 0 and 1
+x0 = y0 = 8
+y1 = y0
+while px(x0, y1 + 1) != black: y1 += 1
+x1 = x0
+while px(x1 + 1, y0) != black: x1 += 1
+print(f"field {x1 - x0 + 1}x{y1 - y0 + 1}: bottom-left {px(x0, y1)}, top-right {px(x1, y0)}, top-left {px(x0, y0)}")
+assert px(x0, y1) == lo, "row 0, column 0 (the minimum) is not at the bottom left"
+assert px(x1, y0) == hi, "row 39, column 29 (the maximum) is not at the top right"
+assert px(x0, y0) not in (lo, hi) and px(x1, y1) not in (lo, hi)
+PY
 
 echo "== under mpiexec"
 timeout 120 "$MPIEXEC" "${FLAGS[@]}" -np 2 "$BIN/tessera-inspect" f2.h5 --stats --png m.png > log 2>&1 || fail "inspect at 2 ranks"
