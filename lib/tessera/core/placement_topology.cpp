@@ -20,7 +20,7 @@ namespace {
 
 using Records = std::vector<const ThreadPlacement*>;
 
-std::string join(const std::vector<std::string>& items, size_t show = 4) { return detail::join_some(items, show); }
+using detail::join_some;
 
 CpuSet rank_mask(const Records& recs) {
   CpuSet m;
@@ -59,7 +59,7 @@ void numa_spread(const std::string& host, const std::map<int, Records>& ranks, c
   out.push_back({"numa-spread", host,
                  fmt::format("host {}: {} spread over NUMA nodes although {} threads fit on the {} cores of one: {}",
                              host, items.size() == 1 ? "1 rank is" : fmt::format("{} ranks are", items.size()), threads,
-                             fit, join(items)),
+                             fit, join_some(items)),
                  hint_spread(threads)});
 }
 
@@ -74,7 +74,7 @@ void gpu_far(const std::string& host, const std::map<int, Records>& ranks, std::
                                 format_cpu_list(p->rank_numa)));
   }
   if (items.empty()) return;
-  out.push_back({"gpu-far", host, fmt::format("host {}: {}", host, join(items)),
+  out.push_back({"gpu-far", host, fmt::format("host {}: {}", host, join_some(items)),
                  "give each rank the GPU of its NUMA node: srun --gpus-per-task=1 --gpu-bind=closest, or with mpirun "
                  "bind ranks by NUMA node (--map-by numa:PE=N) and choose the device of the rank's NUMA node "
                  "(tessera-affinity --suggest prints the pairs)"});
@@ -113,7 +113,7 @@ void numa_imbalance(const std::string& host, const std::map<int, Records>& ranks
     if (hi - lo <= 1) continue;
     out.push_back({"numa-imbalance", host,
                    fmt::format("host {}: {} ranks spread unevenly over {} {}s (ranks per {}: {})", host, ranks.size(),
-                               domains.size(), what, what, join(items, 8)),
+                               domains.size(), what, what, join_some(items, 8)),
                    fmt::format("spread the ranks round-robin over NUMA nodes: mpirun --map-by numa:PE=N --bind-to core, "
                                "srun --distribution=block:cyclic --cpu-bind=cores (tessera-affinity --suggest "
                                "--ranks-per-node {})",
@@ -151,7 +151,7 @@ void smt_siblings(const std::string& host, const std::map<int, Records>& ranks, 
                                 format_cpu_list(t.cpus_of_core(doubled)), idle));
   }
   if (items.empty()) return;
-  out.push_back({"smt-siblings", host, fmt::format("host {}: {}", host, join(items)),
+  out.push_back({"smt-siblings", host, fmt::format("host {}: {}", host, join_some(items)),
                  "one thread per core before SMT siblings: OMP_PLACES=cores OMP_PROC_BIND=close (or spread)"});
 }
 
@@ -170,7 +170,7 @@ void nic_far(const std::string& host, const std::map<int, Records>& ranks, const
   std::vector<std::string> nics;
   for (const auto& n : t.nics()) nics.push_back(fmt::format("{} (NUMA {})", n.name, format_cpu_list(n.numa)));
   out.push_back({"nic-far", host,
-                 fmt::format("host {}: no rank may run near the NICs {}: {}", host, join(nics, 3), join(items)),
+                 fmt::format("host {}: no rank may run near the NICs {}: {}", host, join_some(nics, 3), join_some(items)),
                  fmt::format("for communication-heavy ranks, place them on NUMA {} (the NICs' nodes)",
                              format_cpu_list(near)),
                  "info"});
@@ -333,7 +333,7 @@ Suggestion suggest(const Topology& t, int ranks, int threads, int gpus_per_rank,
       s.records.push_back(p);
     }
     plan.push_back(fmt::format("rank {}: CPUs {} (NUMA {}){}", r, format_cpu_list(mask), format_cpu_list(numa),
-                               gpu_names.empty() ? "" : ", " + join(gpu_names, 8)));
+                               gpu_names.empty() ? "" : ", " + join_some(gpu_names, 8)));
     // srun's mask_cpu takes hexadecimal masks
     std::string hex;
     std::vector<int> bits = mask.cpus();
@@ -366,7 +366,7 @@ Suggestion suggest(const Topology& t, int ranks, int threads, int gpus_per_rank,
   s.srun = fmt::format("srun --ntasks-per-node={} --cpus-per-task={} --cpu-bind=mask_cpu:{}{}", ranks,
                        smt ? threads : threads * std::max(1, pus / std::max(1, t.cores())), masks,
                        gpus_per_rank > 0 ? fmt::format(" --gpus-per-task={} --gpu-bind=closest", gpus_per_rank) : "");
-  s.plan = join(plan, 64);
+  s.plan = join_some(plan, 64);
   return s;
 }
 

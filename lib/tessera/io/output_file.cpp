@@ -39,6 +39,16 @@ void write_provenance(const File& f, const Provenance& p) {
   write_attr(f, "/", "tessera_format", file_format);
 }
 
+const std::vector<std::pair<std::string, bool>>& provenance_attributes() {
+  static const std::vector<std::pair<std::string, bool>> names = {
+      {"Conventions", true},  {"title", true},     {"source", true},      {"history", true},
+      {"program", true},      {"app", true},       {"version", true},     {"git_hash", true},
+      {"ranks", false},       {"threads", false},  {"grid", true},        {"command_line", true},
+      {"created_utc", true},  {"kind", true},      {"verified", true},    {"mpi_library", true},
+      {"hdf5_version", true}, {"tessera_format", false}};
+  return names;
+}
+
 OutputFile::OutputFile(const mpi::Comm& comm, std::string final_path) : comm_(comm), final_(std::move(final_path)) {
   comm_.collective_check([&] { fs::check_writable(final_); });
   comm_.collective_check([&] {

@@ -10,6 +10,8 @@
 // file that looks valid and never hangs the other ranks; mpi::Environment's policy ends the job.
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tessera/io/hdf5.hpp"
 
@@ -32,6 +34,9 @@ inline constexpr std::int64_t file_format = 2;
 // version, git_hash, ranks, threads, grid, command_line, created_utc, kind, verified, mpi_library,
 // hdf5_version, tessera_format. Collective. UsageError for a kind or verdict outside the lists.
 void write_provenance(const File& f, const Provenance& p);
+// The attributes write_provenance writes, each with whether it is a string (else int64): what
+// tessera-inspect --validate requires on the root group.
+const std::vector<std::pair<std::string, bool>>& provenance_attributes();
 
 class OutputFile {
  public:

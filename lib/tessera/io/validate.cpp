@@ -1,5 +1,6 @@
 #include "tessera/io/validate.hpp"
 
+#include <fmt/format.h>
 #include <hdf5_hl.h>
 
 #include <cmath>
@@ -27,25 +28,7 @@ const std::set<std::string> kSystemAttributes = {"CLASS",         "NAME",       
                                                  "REFERENCE_LIST", "_Netcdf4Dimid", "_Netcdf4Coordinates",
                                                  "_nc3_strict",   "_NCProperties", "_FillValue"};
 
-// The provenance set (docs/file-format.md): name -> true for a string, false for an int64.
-const std::vector<std::pair<std::string, bool>> kProvenance = {
-    {"Conventions", true},  {"title", true},     {"source", true},       {"history", true},
-    {"program", true},      {"app", true},       {"version", true},      {"git_hash", true},
-    {"ranks", false},       {"threads", false},  {"grid", true},         {"command_line", true},
-    {"created_utc", true},  {"kind", true},      {"verified", true},     {"mpi_library", true},
-    {"hdf5_version", true}, {"tessera_format", false}};
-
 std::string last_component(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
-
-// The XDMF NumberType and Precision of a dtype ("" when XDMF has none).
-std::pair<std::string, std::string> xdmf_type(const std::string& dtype) {
-  static const std::map<std::string, std::pair<std::string, std::string>> m = {
-      {"float64", {"Float", "8"}}, {"float32", {"Float", "4"}}, {"int64", {"Int", "8"}},   {"int32", {"Int", "4"}},
-      {"int16", {"Short", "2"}},   {"int8", {"Char", "1"}},     {"uint64", {"UInt", "8"}}, {"uint32", {"UInt", "4"}},
-      {"uint16", {"UShort", "2"}}, {"uint8", {"UChar", "1"}}};
-  const auto it = m.find(dtype);
-  return it == m.end() ? std::pair<std::string, std::string>{} : it->second;
-}
 
 std::vector<Index> parse_dims(const std::string& text) {
   std::istringstream in(text);
@@ -213,7 +196,7 @@ class Checker {
   // Rule 6.
   void provenance() {
     const std::string where = "/ (root)";
-    for (const auto& [name, is_string] : kProvenance) {
+    for (const auto& [name, is_string] : provenance_attributes()) {
       if (!has_attr(f_, "/", name)) {
         add(where, "no provenance attribute '" + name + "'");
         continue;
@@ -307,10 +290,14 @@ class Checker {
       if (dims != info.shape && dims != as_3d)
         add(where, "DataItem '" + text + "' has Dimensions \"" + item.attribute("Dimensions").as_string() +
                        "\", the dataset " + shape_to_string(info.shape));
-      const auto [type, precision] = xdmf_type(info.dtype);
+      std::pair<std::string, int> want{"", 0};  // none: a dtype XDMF cannot describe
+      try {
+        want = xdmf_number_type(info.dtype);
+      } catch (const UsageError&) {
+      }
       const std::string got_type = item.attribute("NumberType").as_string("Float");
       const std::string got_precision = item.attribute("Precision").as_string("4");
-      if (type.empty() || got_type != type || got_precision != precision)
+      if (want.first.empty() || got_type != want.first || got_precision != std::to_string(want.second))
         add(where, "DataItem '" + text + "' says " + got_type + " " + got_precision + " bytes, the dataset holds " +
                        info.dtype);
       if (key == self) covered.insert(ds);
@@ -328,7 +315,7 @@ class Checker {
         const double v = t.attribute("Value").as_double(NAN);
         if (std::isnan(v) || (!first && !(v > last)))
           add(where, std::string("temporal collection '") + x.node().attribute("Name").as_string() + "': time " +
-                         t.attribute("Value").as_string() + " does not follow " + fmt_double(last));
+                         t.attribute("Value").as_string() + " does not follow " + fmt::format("{}", last));
         first = false;
         last = v;
       }
@@ -345,13 +332,6 @@ class Checker {
       if (const auto k = step_of(ds); !k.empty()) covered_steps.insert(k);
     for (const auto& ds : fields)
       if (!covered.count(ds) && !covered_steps.count(step_of(ds))) add(where, "does not describe " + ds);
-  }
-
-  static std::string fmt_double(double v) {
-    std::ostringstream s;
-    s.precision(17);
-    s << v;
-    return s.str();
   }
 
   std::string path_;

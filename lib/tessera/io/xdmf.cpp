@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <map>
 
 #include "tessera/core/error.hpp"
 #include "tessera/core/fs.hpp"
@@ -34,18 +35,6 @@ std::string xml_escape(const std::string& in) {
   }
   return out;
 }
-// NumberType and Precision of an XDMF DataItem.
-std::pair<std::string, int> number_type(const std::string& dtype) {
-  if (dtype == "float64") return {"Float", 8};
-  if (dtype == "float32") return {"Float", 4};
-  if (dtype == "int32") return {"Int", 4};
-  if (dtype == "int64") return {"Int", 8};
-  if (dtype == "uint8") return {"UChar", 1};
-  if (dtype == "int8") return {"Char", 1};
-  if (dtype == "uint32") return {"UInt", 4};
-  throw UsageError("XDMF: unsupported dtype '" + dtype + "'");
-}
-
 void validate(const XdmfGrid& g) {
   const size_t nd = g.points.size();
   if (nd != 2 && nd != 3) throw UsageError("XDMF grids have 2 or 3 dimensions, not " + std::to_string(nd));
@@ -62,7 +51,7 @@ void validate(const XdmfGrid& g) {
                          f.center + "s of a grid of " + shape_to_string(g.points) + " points");
     }
     if (f.center != "Node" && f.center != "Cell") throw UsageError("XDMF: center must be Node or Cell");
-    (void)number_type(f.dtype);
+    (void)xdmf_number_type(f.dtype);
   }
 }
 
@@ -97,7 +86,7 @@ std::string grid_xml(const XdmfGrid& g, int ind, const double* time) {
        join(spacing) + "</DataItem>\n";
   s += p + "  </Geometry>\n";
   for (const auto& f : g.fields) {
-    const auto [type, prec] = number_type(f.dtype);
+    const auto [type, prec] = xdmf_number_type(f.dtype);
     s += p + "  <Attribute Name=\"" + xml_escape(f.name) + "\" AttributeType=\"Scalar\" Center=\"" + f.center + "\">\n";
     s += p + "    <DataItem Dimensions=\"" + join(as_3d(f.shape)) + "\" NumberType=\"" + type + "\" Precision=\"" +
          std::to_string(prec) + "\" Format=\"HDF\">" + xml_escape(f.h5_file + ":" + f.dataset) + "</DataItem>\n";
@@ -122,6 +111,16 @@ void rank0_writes(const mpi::Comm& comm, const std::function<void()>& write) {
   });
 }
 }  // namespace
+
+std::pair<std::string, int> xdmf_number_type(const std::string& dtype) {
+  static const std::map<std::string, std::pair<std::string, int>> types = {
+      {"float64", {"Float", 8}}, {"float32", {"Float", 4}}, {"int64", {"Int", 8}},   {"int32", {"Int", 4}},
+      {"int16", {"Short", 2}},   {"int8", {"Char", 1}},     {"uint64", {"UInt", 8}}, {"uint32", {"UInt", 4}},
+      {"uint16", {"UShort", 2}}, {"uint8", {"UChar", 1}}};
+  const auto it = types.find(dtype);
+  if (it == types.end()) throw UsageError("XDMF: unsupported dtype '" + dtype + "'");
+  return it->second;
+}
 
 XdmfField XdmfField::of(const std::string& h5_file, const std::string& dataset, const std::vector<Index>& shape,
                         const std::string& dtype) {

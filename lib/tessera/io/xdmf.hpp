@@ -18,6 +18,7 @@
 // Write the sidecar after the .h5 it points to has been committed, so it never names a missing file.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tessera/core/box.hpp"
@@ -54,6 +55,10 @@ struct XdmfStep {
   double time = 0;
   XdmfGrid grid;
 };
+
+// The XDMF NumberType and Precision (bytes) of a dtype (io::dtype_name): ("Float", 8) for float64.
+// UsageError for a type XDMF has no name for.
+std::pair<std::string, int> xdmf_number_type(const std::string& dtype);
 
 // The .xmf path that goes with an .h5 path: "dir/out.h5" -> "dir/out.xmf".
 std::string xdmf_path_for(const std::string& h5_path);
